@@ -1,0 +1,177 @@
+package dev.vidgen.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+
+/**
+ * Functional building blocks that DJL 0.36's PyTorch binding does not expose directly (SiLU, group norm,
+ * attention), each written once here so that a faster path can replace it later without touching any model.
+ */
+public final class Ops {
+  private Ops() {}
+
+  /** SiLU / swish: {@code x * sigmoid(x)}. */
+  public static NDArray silu(NDArray x) {
+    try (NDArray s = Activation.sigmoid(x)) {
+      return x.mul(s);
+    }
+  }
+
+  /** Exact (erf) GELU, torch's default. */
+  public static NDArray gelu(NDArray x) {
+    return Activation.gelu(x);
+  }
+
+  /** GELU with the tanh approximation ({@code approximate="tanh"}, diffusers' "gelu-approximate"). */
+  public static NDArray geluTanh(NDArray x) {
+    // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
+    try (NDArray x3 = x.pow(3); NDArray inner = x3.mul(0.044715f).add(x).mul((float) Math.sqrt(2.0 / Math.PI));
+        NDArray t = inner.tanh(); NDArray onePlus = t.add(1f)) {
+      return x.mul(0.5f).mul(onePlus);
+    }
+  }
+
+  /** {@code torch.nn.functional.gelu(x, approximate="tanh")} when {@code approximate}, else exact GELU. */
+  public static NDArray gelu(NDArray x, boolean approximate) {
+    return approximate ? geluTanh(x) : gelu(x);
+  }
+
+  /** QuickGELU (OpenAI CLIP): {@code x * sigmoid(1.702 x)}. */
+  public static NDArray quickGelu(NDArray x) {
+    try (NDArray s = x.mul(1.702f); NDArray sig = Activation.sigmoid(s)) {
+      return x.mul(sig);
+    }
+  }
+
+  /**
+   * {@code torch.nn.functional.group_norm} over a channels-first tensor {@code [N, C, *]}: statistics per sample
+   * and group of {@code C / groups} channels (biased variance), then the per-channel affine.
+   */
+  public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
+    Shape s = x.getShape();
+    long n = s.get(0);
+    long c = s.get(1);
+    try (NDArray r = x.reshape(n, groups, -1); // (N, G, C/G * spatial)
+        NDArray mean = r.mean(new int[] {2}, true);
+        NDArray centered = r.sub(mean);
+        NDArray var = centered.square().mean(new int[] {2}, true);
+        NDArray std = var.add((float) eps).sqrt();
+        NDArray normed = centered.div(std)) {
+      NDArray y = normed.reshape(s);
+      if (weight == null) {
+        return y;
+      }
+      long[] affine = new long[s.dimension()];
+      java.util.Arrays.fill(affine, 1);
+      affine[1] = c; // (1, C, 1, ...) broadcasts over N and the spatial dims
+      try (NDArray w = weight.reshape(affine); NDArray b = bias.reshape(affine); NDArray yw = y.mul(w)) {
+        y.close();
+        return yw.add(b);
+      }
+    }
+  }
+
+  /** Layer norm over the last dimension; {@code weight}/{@code bias} may be null (no affine). */
+  public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
+    long d = x.getShape().get(x.getShape().dimension() - 1);
+    if (weight != null) {
+      NDArray b = bias;
+      boolean ownB = false;
+      if (b == null) {
+        b = weight.zerosLike();
+        ownB = true;
+      }
+      try {
+        return x.getNDArrayInternal().layerNorm(x, new Shape(d), weight, b, (float) eps).singletonOrThrow();
+      } finally {
+        if (ownB) {
+          b.close();
+        }
+      }
+    }
+    try (NDArray w = x.getManager().ones(new Shape(d), x.getDataType());
+        NDArray b = x.getManager().zeros(new Shape(d), x.getDataType())) {
+      return x.getNDArrayInternal().layerNorm(x, new Shape(d), w, b, (float) eps).singletonOrThrow();
+    }
+  }
+
+  /** RMS norm over the last dimension, computed in float32 as diffusers' RMSNorm does: {@code x * rsqrt(mean(x²) + eps) * w}. */
+  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+    try (NDArray ms = x.square().mean(new int[] {-1}, true);
+        NDArray denom = ms.add((float) eps).sqrt();
+        NDArray y = x.div(denom)) {
+      return weight == null ? y.duplicate() : y.mul(weight);
+    }
+  }
+
+  /**
+   * Scaled dot-product attention (the math of {@code F.scaled_dot_product_attention}): {@code softmax(q kᵀ · scale
+   * + mask) v}.
+   *
+   * @param q {@code [B, H, Lq, D]}
+   * @param k {@code [B, H, Lk, D]}
+   * @param v {@code [B, H, Lk, Dv]}
+   * @param mask additive mask broadcastable to {@code [B, H, Lq, Lk]}, or null
+   * @param scale usually {@code 1/sqrt(D)}
+   * @return {@code [B, H, Lq, Dv]}
+   */
+  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
+    try (NDArray kt = k.swapAxes(-1, -2); // (B, H, D, Lk)
+        NDArray scores = q.matMul(kt);
+        NDArray scaled = scores.mul((float) scale);
+        NDArray masked = mask == null ? null : scaled.add(mask);
+        NDArray probs = (masked == null ? scaled : masked).softmax(-1)) {
+      return probs.matMul(v);
+    }
+  }
+
+  /** Splits the last dim into heads: {@code [B, L, H*D] -> [B, H, L, D]}. */
+  public static NDArray splitHeads(NDArray x, int heads) {
+    Shape s = x.getShape();
+    try (NDArray r = x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads)) { // (B, L, H, D)
+      return r.transpose(0, 2, 1, 3); // (B, H, L, D)
+    }
+  }
+
+  /** Merges heads back: {@code [B, H, L, D] -> [B, L, H*D]}. */
+  public static NDArray mergeHeads(NDArray x) {
+    Shape s = x.getShape();
+    try (NDArray t = x.transpose(0, 2, 1, 3)) { // (B, L, H, D)
+      return t.reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+  }
+
+  /** Nearest-neighbour 2x up-sampling of the last two dims (exact, as {@code F.interpolate(scale_factor=2.0, mode="nearest")}). */
+  public static NDArray upsampleNearest2x(NDArray x) {
+    int d = x.getShape().dimension();
+    try (NDArray h = x.repeat(d - 2, 2)) {
+      return h.repeat(d - 1, 2);
+    }
+  }
+
+  /**
+   * Nearest-neighbour resize of the last two dims to {@code (h, w)}, as {@code F.interpolate(size=(h, w),
+   * mode="nearest")}: source index {@code floor(dst * in / out)}.
+   */
+  public static NDArray upsampleNearest(NDArray x, long h, long w) {
+    long[] s = x.getShape().getShape();
+    int d = s.length;
+    long inH = s[d - 2];
+    long inW = s[d - 1];
+    long[] rows = new long[(int) h];
+    for (int i = 0; i < h; i++) {
+      rows[i] = (long) Math.floor(i * ((double) inH / h));
+    }
+    long[] cols = new long[(int) w];
+    for (int i = 0; i < w; i++) {
+      cols[i] = (long) Math.floor(i * ((double) inW / w));
+    }
+    try (NDArray ri = x.getManager().create(rows); NDArray ci = x.getManager().create(cols);
+        NDArray byRow = x.swapAxes(d - 2, 0).get(ri).swapAxes(0, d - 2)) {
+      try (NDArray t = byRow.swapAxes(d - 1, 0).get(ci)) {
+        return t.swapAxes(0, d - 1);
+      }
+    }
+  }
+}

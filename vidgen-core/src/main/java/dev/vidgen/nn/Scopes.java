@@ -1,0 +1,43 @@
+package dev.vidgen.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import java.util.function.Supplier;
+
+/**
+ * Nested native-memory scopes. DJL's {@link NDScope} registers every array created on the thread with the
+ * innermost open scope and frees them all when it closes; but an array {@code unregister}ed from an inner scope
+ * belongs to no scope at all. {@link #keep} closes everything a block created except its result, and hands the
+ * result to the enclosing scope, so that a step scope around a whole UNet call still frees it. Every block's
+ * {@code forward} runs its body through {@code keep}, which bounds peak memory to one block's temporaries.
+ *
+ * <p>Arrays created outside any scope (weights at load time) are never touched.
+ */
+public final class Scopes {
+  private Scopes() {}
+
+  /** Runs {@code body} in a fresh scope and returns its result, registered with the enclosing scope. */
+  public static NDArray keep(Supplier<NDArray> body) {
+    NDArray out;
+    try (NDScope scope = new NDScope()) {
+      out = body.get();
+      NDScope.unregister(out);
+    }
+    NDScope.register(out);
+    return out;
+  }
+
+  /** As {@link #keep}, for several results. */
+  public static NDList keepAll(Supplier<NDList> body) {
+    NDList out;
+    try (NDScope scope = new NDScope()) {
+      out = body.get();
+      NDScope.unregister(out);
+    }
+    for (NDArray a : out) {
+      NDScope.register(a);
+    }
+    return out;
+  }
+}
