@@ -3,6 +3,7 @@ package dev.vidgen.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.vidgen.weights.Weights;
+import java.util.function.UnaryOperator;
 
 /**
  * Port of diffusers v0.32.2 {@code models/attention_processor.py} ({@code Attention} with {@code AttnProcessor2_0}):
@@ -111,6 +112,22 @@ public final class Attention {
    * @param mask additive mask broadcastable to {@code [B, heads, L, S]}, or null
    */
   public NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray mask) {
+    return forward(hidden, encoderHiddenStates, mask, null);
+  }
+
+  /**
+   * As {@link #forward(NDArray, NDArray, NDArray)}, with a rotary position embedding applied to the queries and
+   * keys after their projection and across-heads norm, before the split into heads (diffusers'
+   * {@code LTXVideoAttentionProcessor2_0}: {@code apply_rotary_emb(query, image_rotary_emb)} on {@code [B, L,
+   * heads*D]}).
+   *
+   * @param rotary maps {@code [B, L, heads*D]} to the rotated tensor of the same shape, or null for none
+   */
+  public NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray mask, UnaryOperator<NDArray> rotary) {
+    if (rotary != null && (cfg.qkNorm() == QkNorm.LAYER_NORM || cfg.qkNorm() == QkNorm.RMS_NORM)) {
+      throw new IllegalArgumentException("a rotary embedding before the head split needs qk_norm none or "
+          + "rms_norm_across_heads, not " + cfg.qkNorm());
+    }
     return Scopes.keep(() -> {
       Shape in = hidden.getShape();
       NDArray x = hidden;
@@ -128,6 +145,10 @@ public final class Attention {
       if (cfg.qkNorm() == QkNorm.RMS_NORM_ACROSS_HEADS) {
         q = Ops.rmsNorm(q, normQ, cfg.eps());
         k = Ops.rmsNorm(k, normK, cfg.eps());
+      }
+      if (rotary != null) {
+        q = rotary.apply(q);
+        k = rotary.apply(k);
       }
       NDArray qh = Ops.splitHeads(q, cfg.heads()); // (B, heads, L, D)
       NDArray kh = Ops.splitHeads(k, cfg.heads()); // (B, heads, S, D)
