@@ -47,11 +47,14 @@ public final class Weights {
   }
 
   public boolean has(String name) {
-    return loader.source().info(key(name)) != null;
+    return loader.source().synthesizes() || loader.source().info(key(name)) != null;
   }
 
   /** True when any tensor lives under {@code name.} (a sub-module is present). */
   public boolean hasModule(String name) {
+    if (loader.source().synthesizes()) {
+      return true;
+    }
     String p = key(name) + ".";
     for (String k : loader.source().keys()) {
       if (k.startsWith(p)) {
@@ -72,6 +75,10 @@ public final class Weights {
   /** Takes a tensor and checks its shape. */
   public NDArray get(String name, long... expectedShape) {
     String key = key(name);
+    if (loader.source().synthesizes()) {
+      loader.markRequested(key, expectedShape);
+      return loader.source().create(key, expectedShape.clone(), loader.manager(), loader.dtype());
+    }
     TensorInfo info = loader.source().info(key);
     if (info == null) {
       throw loader.missing(key, expectedShape, note);
