@@ -77,7 +77,8 @@ public final class Weights {
     String key = key(name);
     if (loader.source().synthesizes()) {
       loader.markRequested(key, expectedShape);
-      return loader.source().create(key, expectedShape.clone(), loader.manager(), loader.dtype());
+      return loader.remember(key, loader.source().create(key, expectedShape.clone(), loader.manager(),
+          loader.dtype()));
     }
     TensorInfo info = loader.source().info(key);
     if (info == null) {
@@ -88,7 +89,7 @@ public final class Weights {
           + ", expected " + TensorShapes.str(expectedShape) + (note == null ? "" : " (" + note + ")"));
     }
     loader.markRequested(key, expectedShape);
-    return loader.source().load(key, loader.manager(), loader.dtype());
+    return loader.remember(key, loader.source().load(key, loader.manager(), loader.dtype()));
   }
 
   /** Takes a tensor if present (diffusers modules with optional parameters, e.g. a bias). */
