@@ -106,6 +106,14 @@ public final class VideoPipeline implements AutoCloseable {
     return impl.pipelineClass();
   }
 
+  /**
+   * Diagnostic: native arrays this pipeline holds now (its weights, plus anything leaked). Stays the same across
+   * generations; see the memory harness in {@code vidgen-bench}.
+   */
+  public long liveNativeArrays() {
+    return impl.liveNativeArrays();
+  }
+
   /** What was loaded (id, alias or folder). */
   public String model() {
     return model;

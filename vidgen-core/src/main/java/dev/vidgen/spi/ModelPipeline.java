@@ -27,6 +27,12 @@ public interface ModelPipeline extends AutoCloseable {
   /** Generates. {@code modelName} is what the user loaded, for {@link dev.vidgen.api.GenerationInfo}. */
   Video generate(GenerationRequest request, String modelName);
 
+  /**
+   * Diagnostic: the number of native arrays this pipeline's memory manager holds now (weights included). Equal
+   * before and after every generation when nothing leaks; the leak tests and the memory harness watch it.
+   */
+  long liveNativeArrays();
+
   @Override
   void close();
 }

@@ -248,6 +248,11 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
   }
 
   @Override
+  public long liveNativeArrays() {
+    return c.manager().getManagedArrays().size();
+  }
+
+  @Override
   public void close() {
     if (owner) {
       c.manager().close();
