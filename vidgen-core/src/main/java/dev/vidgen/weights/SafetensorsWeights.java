@@ -171,12 +171,15 @@ public final class SafetensorsWeights implements WeightSource {
       return manager.zeros(shape, t.dtype().isFloatingPoint() ? dtype : t.dtype().djl());
     }
     ByteBuffer mapped = f.map(t);
-    // The mapped view is wrapped without a copy, then copied once into engine-owned memory (toType with
-    // copy=true), so no native array ever points into the file mapping.
+    // The mapped view is wrapped without a copy, then copied once into engine-owned memory, so no native array
+    // ever points into the file mapping (the JVM unmaps it when the buffer is garbage-collected; an aliasing
+    // weight would then crash the process on its next read). DJL's toType(copy=true) calls torch's to() with
+    // copy=false, which returns the same storage when the dtype already matches, so that case uses duplicate()
+    // (tensor.clone()); a conversion always writes new memory.
     try (NDManager tmp = manager.newSubManager()) {
       NDArray view = tmp.create(mapped, shape, t.dtype().djl());
       DataType target = t.dtype().isFloatingPoint() ? dtype : t.dtype().djl();
-      NDArray owned = view.toType(target, true);
+      NDArray owned = target == view.getDataType() ? view.duplicate() : view.toType(target, false);
       owned.attach(manager);
       return owned;
     }
