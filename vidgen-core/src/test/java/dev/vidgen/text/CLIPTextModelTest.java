@@ -88,6 +88,22 @@ class CLIPTextModelTest {
   }
 
   @Test
+  void noArraysLeakPerCall() {
+    Path dir = Fixtures.caseDir("modelscope-tiny");
+    try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+      CLIPTextModel model = CLIPTextModel.load(dir.resolve("model/text_encoder"), m, DataType.FLOAT32);
+      try (NDManager call = m.newSubManager()) {
+        NDArray ids = call.create(new long[] {712, 320, 713, 0, 0, 713, 712, 5}, new Shape(2, 4));
+        int before = m.getManagedArrays().size(); // counts the sub-manager's arrays too
+        for (int i = 0; i < 3; i++) {
+          model.forward(ids).close();
+        }
+        assertEquals(before, m.getManagedArrays().size(), "arrays made during forward outlive it");
+      }
+    }
+  }
+
+  @Test
   void requestsExactlyTheRealTextEncoderTensors() {
     String name = "modelscope-text-encoder";
     CLIPTextConfig cfg = CLIPTextConfig.read(ManifestRequests.dir(name).resolve("config.json"));
