@@ -123,6 +123,33 @@ class ClipTokenizerTest {
   }
 
   @org.junit.jupiter.api.Test
+  void legacyConfigFormatOfThePublishedRepository(@TempDir Path tmp) throws IOException {
+    // The published ModelScope tokenizer folder was written by transformers < 4.34: no added_tokens_decoder, special
+    // tokens as {"__type": "AddedToken", ...} objects, pad_token "!" as a plain string. Rebuilt here over the
+    // fixture's vocab, it must give the fixture's ids (modelscope-tiny pads with "!").
+    Path dir = Fixtures.caseDir("modelscope-tiny");
+    Path src = dir.resolve("model/tokenizer");
+    Files.copy(src.resolve("vocab.json"), tmp.resolve("vocab.json"));
+    Files.copy(src.resolve("merges.txt"), tmp.resolve("merges.txt"));
+    String bos = "{\"__type\": \"AddedToken\", \"content\": \"<|startoftext|>\", \"lstrip\": false, "
+        + "\"normalized\": true, \"rstrip\": false, \"single_word\": false}";
+    String eos = bos.replace("startoftext", "endoftext");
+    Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_prefix_space\": false, \"bos_token\": " + bos
+        + ", \"do_lower_case\": true, \"eos_token\": " + eos + ", \"errors\": \"replace\", "
+        + "\"model_max_length\": 77, \"pad_token\": \"<|endoftext|>\", \"tokenizer_class\": \"CLIPTokenizer\", "
+        + "\"unk_token\": " + eos + "}");
+    Files.writeString(tmp.resolve("special_tokens_map.json"), "{\"bos_token\": " + bos + ", \"eos_token\": " + eos
+        + ", \"pad_token\": \"!\", \"unk_token\": " + eos + "}");
+    try (ClipTokenizer tok = ClipTokenizer.load(tmp); ClipTokenizer fast = ClipTokenizer.load(src)) {
+      assertEquals(0, tok.padTokenId(), "special_tokens_map.json's pad_token '!' overrides tokenizer_config.json");
+      checkAgainstReference(dir, tok);
+      for (String p : EXTRA_PROMPTS) {
+        assertArrayEquals(fast.encode(p), tok.encode(p), "prompt '" + p + "'");
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void missingFilesAreNamed(@TempDir Path tmp) throws IOException {
     Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"model_max_length\": 77}");
     ConfigException e = assertThrows(ConfigException.class, () -> ClipTokenizer.load(tmp));
