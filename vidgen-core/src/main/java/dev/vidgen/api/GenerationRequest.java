@@ -45,6 +45,10 @@ import javax.imageio.ImageIO;
  * @param minGuidanceScale SVD: guidance at the first frame
  * @param maxGuidanceScale SVD: guidance at the last frame
  * @param guidanceRescale guidance rescale factor (LTX-Video)
+ * @param maxSequenceLength text tokens the prompt is padded/truncated to (T5-based families; LTX-Video: 128)
+ * @param decodeTimestep LTX-Video 0.9.1: the timestep of the timestep-conditioned VAE decoder
+ * @param decodeNoiseScale LTX-Video 0.9.1: the share of fresh noise mixed into the latents before decoding; null =
+ *     {@code decodeTimestep}
  * @param listener receives a {@link StepEvent} after every step
  * @param cancellation cooperative cancellation, checked between steps
  * @param recorder receives intermediate tensors ({@code vidgen check}); normally {@link StageRecorder#NONE}
@@ -68,6 +72,9 @@ public record GenerationRequest(
     Double minGuidanceScale,
     Double maxGuidanceScale,
     Double guidanceRescale,
+    Integer maxSequenceLength,
+    Double decodeTimestep,
+    Double decodeNoiseScale,
     ProgressListener listener,
     CancellationToken cancellation,
     StageRecorder recorder) {
@@ -103,6 +110,9 @@ public record GenerationRequest(
     b.minGuidanceScale = minGuidanceScale;
     b.maxGuidanceScale = maxGuidanceScale;
     b.guidanceRescale = guidanceRescale;
+    b.maxSequenceLength = maxSequenceLength;
+    b.decodeTimestep = decodeTimestep;
+    b.decodeNoiseScale = decodeNoiseScale;
     b.listener = listener;
     b.cancellation = cancellation;
     b.recorder = recorder;
@@ -129,6 +139,9 @@ public record GenerationRequest(
     private Double minGuidanceScale;
     private Double maxGuidanceScale;
     private Double guidanceRescale;
+    private Integer maxSequenceLength;
+    private Double decodeTimestep;
+    private Double decodeNoiseScale;
     private ProgressListener listener;
     private CancellationToken cancellation;
     private StageRecorder recorder;
@@ -260,6 +273,24 @@ public record GenerationRequest(
       return this;
     }
 
+    public Builder maxSequenceLength(int maxSequenceLength) {
+      checkArgument(maxSequenceLength >= 1, "maxSequenceLength must be >= 1 but was %s", maxSequenceLength);
+      this.maxSequenceLength = maxSequenceLength;
+      return this;
+    }
+
+    public Builder decodeTimestep(double v) {
+      checkArgument(Double.isFinite(v) && v >= 0 && v <= 1, "decodeTimestep must be in [0, 1] but was %s", v);
+      this.decodeTimestep = v;
+      return this;
+    }
+
+    public Builder decodeNoiseScale(double v) {
+      checkArgument(Double.isFinite(v) && v >= 0 && v <= 1, "decodeNoiseScale must be in [0, 1] but was %s", v);
+      this.decodeNoiseScale = v;
+      return this;
+    }
+
     public Builder onStep(ProgressListener listener) {
       this.listener = checkNotNull(listener, "listener");
       return this;
@@ -283,7 +314,8 @@ public record GenerationRequest(
       }
       return new GenerationRequest(prompt, negativePrompt, frames, height, width, steps, guidanceScale, seed, eta,
           initialLatents, fps, image, motionBucketId, noiseAugStrength, decodeChunkSize, minGuidanceScale,
-          maxGuidanceScale, guidanceRescale, listener, cancellation, recorder);
+          maxGuidanceScale, guidanceRescale, maxSequenceLength, decodeTimestep, decodeNoiseScale, listener,
+          cancellation, recorder);
     }
   }
 }

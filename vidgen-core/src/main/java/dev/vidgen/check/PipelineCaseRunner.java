@@ -101,6 +101,15 @@ public final class PipelineCaseRunner {
     if (call.has("max_guidance_scale")) {
       rb.maxGuidanceScale(call.get("max_guidance_scale").getAsDouble());
     }
+    if (call.has("max_sequence_length") && !call.get("max_sequence_length").isJsonNull()) {
+      rb.maxSequenceLength(call.get("max_sequence_length").getAsInt());
+    }
+    if (call.has("decode_timestep") && call.get("decode_timestep").isJsonPrimitive()) {
+      rb.decodeTimestep(call.get("decode_timestep").getAsDouble());
+    }
+    if (call.has("decode_noise_scale") && call.get("decode_noise_scale").isJsonPrimitive()) {
+      rb.decodeNoiseScale(call.get("decode_noise_scale").getAsDouble());
+    }
     if (Files.isRegularFile(caseDir.resolve("conditioning.png"))) {
       rb.image(caseDir.resolve("conditioning.png"));
     }
