@@ -121,6 +121,11 @@ public final class Mp4Writer implements VideoWriter {
 
   /** Encodes {@code video} into an MP4 (moov last) at {@code raw}. */
   static void encode(Video video, SaveOptions options, Path raw) throws IOException {
+    encode(video, qpFor(options.quality()), options.keyframeInterval(), raw);
+  }
+
+  /** As above with an explicit quantiser; tests use it to show the drift above {@link #MAX_DRIFT_FREE_QP}. */
+  static void encode(Video video, int qp, int keyframeInterval, Path raw) throws IOException {
     ClampedFrames frames = ClampedFrames.of(video, "MP4");
     Bt601Yuv420 converter = new Bt601Yuv420(frames.width(), frames.height());
     if (converter.displayWidth() != frames.width() || converter.displayHeight() != frames.height()) {
@@ -129,8 +134,7 @@ public final class Mp4Writer implements VideoWriter {
           converter.displayHeight());
     }
     int fps = video.fps();
-    int qp = qpFor(options.quality());
-    int keyInterval = Math.min(options.keyframeInterval(), MAX_KEY_INTERVAL);
+    int keyInterval = Math.min(keyframeInterval, MAX_KEY_INTERVAL);
     int macroblocks = converter.codedWidth() / 16 * (converter.codedHeight() / 16);
     ConstantQpRateControl rateControl = new ConstantQpRateControl(qp, macroblocks);
     TaggedH264Encoder encoder = new TaggedH264Encoder(rateControl, fps, keyInterval);
