@@ -326,8 +326,9 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       return epsilon;
     }
 
+    /** {@code torch.exp} of a 0-dim float32 tensor. */
     private static float exp(float x) {
-      return (float) Math.exp(x);
+      return TorchMath.expf(x);
     }
 
     /** {@code dpm_solver_first_order_update} (equivalent to DDIM). */

@@ -14,6 +14,7 @@ package dev.vidgen.schedulers;
  *       contracted by the compiler into one fused multiply-add.
  *   <li>{@code torch.cumprod} accumulates in double ({@code acc_type<float>}) and rounds each output to float.
  *   <li>{@code torch.log} on float32 is SLEEF's {@code Sleef_logf8_u10} (1-ulp, not always correctly rounded).
+ *   <li>{@code torch.exp} on float32 is SLEEF's {@code Sleef_expf8_u10}.
  * </ul>
  */
 final class TorchMath {
@@ -100,6 +101,35 @@ final class TorchMath {
       out[i] = acc;
     }
     return out;
+  }
+
+  /**
+   * {@code torch.exp} of a float32 value: SLEEF 3.x {@code xexpf} (the 1-ulp {@code Sleef_expf8_u10}, AVX2 build
+   * with FMA), ported from {@code sleefsimdsp.c}.
+   */
+  static float expf(float d) {
+    if (Float.isNaN(d)) {
+      return Float.NaN;
+    }
+    if (d < -104f) {
+      return 0f;
+    }
+    if (d > 100f) {
+      return Float.POSITIVE_INFINITY;
+    }
+    int q = (int) Math.rint(d * 1.442695040888963407359924681001892137426645954152985934135449406931f); // R_LN2f
+    float s = Math.fma((float) q, -0.693145751953125f, d); // L2Uf
+    s = Math.fma((float) q, -1.428606765330187045e-06f, s); // L2Lf
+    float u = 0.000198527617612853646278381f;
+    u = Math.fma(u, s, 0.00139304355252534151077271f);
+    u = Math.fma(u, s, 0.00833336077630519866943359f);
+    u = Math.fma(u, s, 0.0416664853692054748535156f);
+    u = Math.fma(u, s, 0.166666671633720397949219f);
+    u = Math.fma(u, s, 0.5f);
+    u = 1.0f + Math.fma(s * s, u, s);
+    // vldexp2(u, q) = u * 2^(q >> 1) * 2^(q - (q >> 1))
+    int half = q >> 1;
+    return u * Float.intBitsToFloat((half + 0x7f) << 23) * Float.intBitsToFloat((q - half + 0x7f) << 23);
   }
 
   /**
