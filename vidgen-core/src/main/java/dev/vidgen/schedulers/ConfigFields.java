@@ -39,14 +39,6 @@ final class ConfigFields {
     }
   }
 
-  /** {@code use_beta_sigmas} needs {@code scipy.stats.beta.ppf}, which vidgen does not have yet. */
-  static void rejectBetaSigmas(JsonConfig c, boolean useBetaSigmas, String owner) {
-    if (useBetaSigmas) {
-      throw c.error("use_beta_sigmas", "= true is not supported yet by vidgen's " + owner
-          + " (diffusers computes it with scipy.stats.beta.ppf); use use_karras_sigmas or use_exponential_sigmas");
-    }
-  }
-
   static double[] copy(double[] a) {
     return a == null ? null : a.clone();
   }

@@ -105,12 +105,14 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
       default -> throw new IllegalStateException("unreachable: " + config.timestepSpacing());
     }
     double[] sigmas;
-    if (config.useKarrasSigmas() || config.useExponentialSigmas()) {
+    if (config.useKarrasSigmas() || config.useExponentialSigmas() || config.useBetaSigmas()) {
       // in_sigmas = np.flip(sigmas): in_sigmas[-1] is the smallest training sigma, in_sigmas[0] the largest
       double sigmaMin = config.sigmaMin() != null ? config.sigmaMin() : sigmaTable[0];
       double sigmaMax = config.sigmaMax() != null ? config.sigmaMax() : sigmaTable[sigmaTable.length - 1];
       sigmas = config.useKarrasSigmas() ? SigmaConversions.karras(sigmaMin, sigmaMax, numInferenceSteps)
-          : SigmaConversions.exponential(sigmaMin, sigmaMax, numInferenceSteps);
+          : config.useExponentialSigmas() ? SigmaConversions.exponential(sigmaMin, sigmaMax, numInferenceSteps)
+          : SigmaConversions.beta(sigmaMin, sigmaMax, numInferenceSteps, 0.6, 0.6);
+      // karras rounds the timesteps; exponential and beta leave them fractional, then .to(torch.int64) truncates
       timesteps = timestepsOf(sigmas, config.useKarrasSigmas());
     } else if (config.useLuLambdas()) {
       // lambdas = np.flip(log_sigmas): in_lambdas[-1] = log_sigmas[0], in_lambdas[0] = log_sigmas[-1]

@@ -168,7 +168,6 @@ public record DPMSolverMultistepSchedulerConfig(
         c.getDoubleOrNull("sigma_max"));
     ConfigFields.checkOneSigmaSchedule(c, config.useKarrasSigmas(), config.useExponentialSigmas(),
         config.useBetaSigmas());
-    ConfigFields.rejectBetaSigmas(c, config.useBetaSigmas(), "DPMSolverMultistepScheduler");
     return config;
   }
 }

@@ -128,11 +128,12 @@ public final class EulerDiscreteScheduler implements Scheduler {
           s[i] = (float) Math.exp(logs[i]);
         }
       }
-      if (config.useKarrasSigmas() || config.useExponentialSigmas()) {
+      if (config.useKarrasSigmas() || config.useExponentialSigmas() || config.useBetaSigmas()) {
         double sigmaMin = config.sigmaMin() != null ? config.sigmaMin() : s[s.length - 1];
         double sigmaMax = config.sigmaMax() != null ? config.sigmaMax() : s[0];
         s = config.useKarrasSigmas() ? SigmaConversions.karras(sigmaMin, sigmaMax, numInferenceSteps)
-            : SigmaConversions.exponential(sigmaMin, sigmaMax, numInferenceSteps);
+            : config.useExponentialSigmas() ? SigmaConversions.exponential(sigmaMin, sigmaMax, numInferenceSteps)
+            : SigmaConversions.beta(sigmaMin, sigmaMax, numInferenceSteps, 0.6, 0.6);
         timesteps = new double[s.length];
         for (int i = 0; i < s.length; i++) {
           timesteps[i] = SigmaConversions.sigmaToT(s[i], logSigmas);
@@ -150,7 +151,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
     boolean edm = config.timestepType() == EulerDiscreteSchedulerConfig.TimestepType.CONTINUOUS
         && config.predictionType() == PredictionType.V_PREDICTION;
     for (int i = 0; i < t.length; i++) {
-      // TODO in diffusers: "Support the full EDM scalings for all prediction types and timestep types"
+      // diffusers applies the EDM timestep 0.25 * log(sigma) only for continuous timesteps with v_prediction
       t[i] = edm ? 0.25f * TorchMath.logf(sigmas[i]) : (float) timesteps[i];
     }
     return new Run(t, sigmas, initNoiseSigma(sigmas, config.timestepSpacing()));

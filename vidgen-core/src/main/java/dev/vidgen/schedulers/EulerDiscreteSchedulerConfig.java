@@ -92,7 +92,6 @@ public record EulerDiscreteSchedulerConfig(
         c.getEnum("final_sigmas_type", FinalSigmasType.class, FinalSigmasType.ZERO));
     ConfigFields.checkOneSigmaSchedule(c, config.useKarrasSigmas(), config.useExponentialSigmas(),
         config.useBetaSigmas());
-    ConfigFields.rejectBetaSigmas(c, config.useBetaSigmas(), "EulerDiscreteScheduler");
     return config;
   }
 }

@@ -121,11 +121,12 @@ public final class FlowMatchEulerDiscreteScheduler implements Scheduler {
       }
     }
     int n = sigmas.length;
-    if (config.useKarrasSigmas() || config.useExponentialSigmas()) {
+    if (config.useKarrasSigmas() || config.useExponentialSigmas() || config.useBetaSigmas()) {
       double min = config.sigmaMin() != null ? config.sigmaMin() : sigmas[n - 1];
       double max = config.sigmaMax() != null ? config.sigmaMax() : sigmas[0];
       sigmas = config.useKarrasSigmas() ? SigmaConversions.karras(min, max, n)
-          : SigmaConversions.exponential(min, max, n);
+          : config.useExponentialSigmas() ? SigmaConversions.exponential(min, max, n)
+          : SigmaConversions.beta(min, max, n, 0.6, 0.6);
     }
     float trainSteps = config.numTrainTimesteps();
     float[] s = new float[n + 1];

@@ -46,7 +46,6 @@ public record FlowMatchEulerDiscreteSchedulerConfig(
         c.getDoubleOrNull("sigma_max"));
     ConfigFields.checkOneSigmaSchedule(c, config.useKarrasSigmas(), config.useExponentialSigmas(),
         config.useBetaSigmas());
-    ConfigFields.rejectBetaSigmas(c, config.useBetaSigmas(), "FlowMatchEulerDiscreteScheduler");
     if (config.shiftTerminal() != null && config.shiftTerminal() == 1.0) {
       throw c.error("shift_terminal", "must not be 1 (the stretch divides by 1 - shift_terminal)");
     }

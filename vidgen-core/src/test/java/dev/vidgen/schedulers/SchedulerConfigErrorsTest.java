@@ -63,8 +63,6 @@ class SchedulerConfigErrorsTest {
         "algorithm_type", "unipc");
     assertConfigError(() -> new DPMSolverMultistepScheduler(config("{\"use_karras_sigmas\": true, "
         + "\"use_exponential_sigmas\": true}")), "use_karras_sigmas");
-    assertConfigError(() -> new DPMSolverMultistepScheduler(config("{\"use_beta_sigmas\": true}")),
-        "use_beta_sigmas", "not supported yet");
   }
 
   @Test
