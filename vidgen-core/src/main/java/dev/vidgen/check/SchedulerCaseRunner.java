@@ -100,6 +100,7 @@ public final class SchedulerCaseRunner {
         }
         NDArray next;
         try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning(); // the scope frees what the step makes
           HostTensor refScaled = tensors.get(prefix + "scaled_model_input");
           if (refScaled != null) {
             out.add(sampleComparison(prefix + "scaled_model_input", refScaled,
@@ -129,6 +130,10 @@ public final class SchedulerCaseRunner {
     JsonElement kwargs = reference.get("set_timesteps_kwargs");
     if (kwargs != null && kwargs.isJsonObject()) {
       JsonObject k = kwargs.getAsJsonObject();
+      if (k.has("timesteps") && !k.get("timesteps").isJsonNull()) {
+        throw new ConfigException("reference.json: set_timesteps_kwargs.timesteps (custom timesteps) is not "
+            + "supported by SchedulerOptions; only sigmas and mu are");
+      }
       if (k.has("sigmas") && !k.get("sigmas").isJsonNull()) {
         JsonArray a = k.getAsJsonArray("sigmas");
         double[] sigmas = new double[a.size()];

@@ -103,6 +103,7 @@ class DPMSolverOrderTest {
         double lambdaT = lambda(sigmas[step + 1]);
         float[] next;
         try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning(); // the scope frees what the step makes
           NDArray sample = manager.create(x, SHAPE);
           NDArray modelOutput = manager.create(poly.at(lambdaS), SHAPE);
           next = run.step(modelOutput, step, sample).toFloatArray();

@@ -46,6 +46,7 @@ class SchedulerMemoryTest {
       for (int i = 0; i < run.size(); i++) {
         NDArray next;
         try (NDScope step = new NDScope()) {
+          step.suppressNotUsedWarning(); // the scope frees what the step makes
           NDArray input = run.scaleModelInput(latents, i);
           NDArray modelOutput = g.randn(manager, SHAPE).add(input.mul(0.1f)); // a stand-in denoiser
           next = run.step(modelOutput, i, latents);
