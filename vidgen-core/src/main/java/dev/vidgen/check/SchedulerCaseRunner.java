@@ -62,7 +62,7 @@ public final class SchedulerCaseRunner {
   /** Runs the case with a given scheduler. */
   public static List<Comparison> run(Path caseDir, Scheduler scheduler) {
     JsonObject reference = readJson(caseDir.resolve("reference.json"));
-    Map<String, HostTensor> tensors = readTensors(caseDir.resolve("reference.safetensors"));
+    Map<String, HostTensor> tensors = ReferenceTensors.read(caseDir.resolve("reference.safetensors"));
     int steps = reference.get("num_inference_steps").getAsInt();
     long seed = reference.get("seed").getAsLong();
     SchedulerOptions options = options(reference, seed);
@@ -213,28 +213,5 @@ public final class SchedulerCaseRunner {
     } catch (RuntimeException e) {
       throw new ConfigException(file + ": not a JSON object: " + e.getMessage(), e);
     }
-  }
-
-  /** Every tensor of a reference file as float32 (timesteps recorded as int64 convert exactly). */
-  private static Map<String, HostTensor> readTensors(Path file) {
-    Map<String, HostTensor> out = new HashMap<>();
-    try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      for (TensorInfo t : f.tensors().values()) {
-        ByteBuffer b = f.map(t);
-        float[] data = new float[Math.toIntExact(t.numel())];
-        for (int i = 0; i < data.length; i++) {
-          data[i] = switch (t.dtype()) {
-            case F32 -> b.getFloat(4 * i);
-            case F64 -> (float) b.getDouble(8 * i);
-            case I64 -> (float) b.getLong(8 * i);
-            case I32 -> (float) b.getInt(4 * i);
-            default -> throw new ConfigException(file + ": tensor '" + t.name() + "' has dtype " + t.dtype()
-                + ", expected F32, F64, I64 or I32");
-          };
-        }
-        out.put(t.name(), new HostTensor(t.shape(), data));
-      }
-    }
-    return out;
   }
 }
