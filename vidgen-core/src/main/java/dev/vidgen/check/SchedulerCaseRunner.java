@@ -17,14 +17,10 @@ import dev.vidgen.schedulers.SchedulerOptions;
 import dev.vidgen.schedulers.SchedulerRun;
 import dev.vidgen.schedulers.Schedulers;
 import dev.vidgen.weights.JsonConfig;
-import dev.vidgen.weights.SafetensorsFile;
-import dev.vidgen.weights.TensorInfo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
