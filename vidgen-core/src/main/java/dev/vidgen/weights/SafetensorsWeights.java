@@ -171,12 +171,14 @@ public final class SafetensorsWeights implements WeightSource {
       return manager.zeros(shape, t.dtype().isFloatingPoint() ? dtype : t.dtype().djl());
     }
     ByteBuffer mapped = f.map(t);
-    // The mapped view is wrapped without a copy, then copied once into engine-owned memory (toType with
-    // copy=true), so no native array ever points into the file mapping.
+    // The mapped view is wrapped without a copy, then copied once into engine-owned memory, so no native array
+    // ever points into the file mapping (which is unmapped when its buffer is collected or the file closed).
+    // DJL's PyTorch toType(sameType, copy=true) returns an alias of the same storage, so a same-type load must
+    // clone explicitly (duplicate); a type conversion always allocates.
     try (NDManager tmp = manager.newSubManager()) {
       NDArray view = tmp.create(mapped, shape, t.dtype().djl());
       DataType target = t.dtype().isFloatingPoint() ? dtype : t.dtype().djl();
-      NDArray owned = view.toType(target, true);
+      NDArray owned = target == view.getDataType() ? view.duplicate() : view.toType(target, true);
       owned.attach(manager);
       return owned;
     }
