@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code config.json} of diffusers v0.32.2 {@code models/unets/unet_3d_condition.py} ({@code
- * UNet3DConditionModel.__init__}), with its defaults for absent fields. Field names are the camelCase of the JSON
+ * Port of diffusers v0.32.2 {@code models/unets/unet_3d_condition.py} ({@code UNet3DConditionModel.__init__}
+ * arguments): the {@code unet/config.json} schema, with diffusers' defaults for absent fields. Field names are the camelCase of the JSON
  * keys, misnomers included: {@code attentionHeadDim} is used by diffusers as the per-block <em>number of heads
  * argument</em> ({@code num_attention_heads = num_attention_heads or attention_head_dim}), which the blocks then
  * pass on as the head <em>dimension</em> of {@code C // attention_head_dim} heads; see {@link #headDim()}.
