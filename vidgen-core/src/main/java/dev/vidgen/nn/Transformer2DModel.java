@@ -148,7 +148,9 @@ public final class Transformer2DModel {
         h = projOut.forward(h); // (N, H*W, C_out)
         h = h.reshape(batch, height, width, cfg.outChannelsOrIn()).transpose(0, 3, 1, 2); // (N, C_out, H, W)
       }
-      return h.add(hidden);
+      // output = hidden_states + residual; the residual first, so that the result takes its contiguous (N, C, H, W)
+      // layout (diffusers calls .contiguous()) rather than the channels-last layout of the permuted view
+      return hidden.add(h);
     });
   }
 }

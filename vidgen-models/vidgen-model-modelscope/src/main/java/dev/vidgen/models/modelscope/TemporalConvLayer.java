@@ -53,6 +53,8 @@ public final class TemporalConvLayer {
       for (int i = 0; i < 4; i++) {
         h = convs[i].forward(Ops.silu(norms[i].forward(h))); // (B, C, F, H, W)
       }
+      // identity first: the sum takes the input's frames-first memory layout, so that the permute back and the
+      // reshape below are views, not copies
       h = identity.add(h);
       return h.transpose(0, 2, 1, 3, 4).reshape(s); // (B, F, C, H, W) -> (B*F, C, H, W)
     });

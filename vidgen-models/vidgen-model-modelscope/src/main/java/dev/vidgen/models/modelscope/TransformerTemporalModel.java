@@ -105,9 +105,10 @@ public final class TransformerTemporalModel {
       // 3. Output
       h = projOut.forward(h); // (B*H*W, F, C)
       h = h.reshape(batchSize, height, width, numFrames, channel) // (B, H, W, F, C)
-          .transpose(0, 3, 4, 1, 2) // (B, F, C, H, W)
-          .reshape(s); // (B*F, C, H, W)
-      return h.add(hidden);
+          .transpose(0, 3, 4, 1, 2); // (B, F, C, H, W), a view
+      // output = hidden_states + residual, added in the residual's (contiguous) layout so that the permuted view
+      // is read once and the result reshapes to (B*F, C, H, W) without another copy
+      return hidden.reshape(batchSize, numFrames, channel, height, width).add(h).reshape(s);
     });
   }
 
