@@ -28,7 +28,7 @@ import java.util.List;
  * .weight}, {@code encoder.final_layer_norm.weight}. {@code encoder.embed_tokens.weight} is tied to {@code
  * shared.weight}; transformers does not store it, and accepts (ignores) it when a file has it.
  */
-public final class T5EncoderModel {
+public final class T5EncoderModel implements dev.vidgen.spi.TextEncoder {
   /** Keys a stored T5 encoder may hold that this model knowingly does not read. */
   public static final List<String> IGNORED_KEYS = List.of("encoder\\.embed_tokens\\.weight", "decoder\\..*");
 
@@ -79,6 +79,12 @@ public final class T5EncoderModel {
 
   public T5Config config() {
     return config;
+  }
+
+  /** {@link dev.vidgen.spi.TextEncoder}: {@link #forward}. */
+  @Override
+  public NDArray encode(NDArray inputIds, NDArray attentionMask) {
+    return forward(inputIds, attentionMask);
   }
 
   /**

@@ -163,6 +163,25 @@ public final class T5Tokenizer {
     return def;
   }
 
+  /**
+   * This tokenizer as a {@link dev.vidgen.spi.Tokenizer} that pads and truncates to {@code maxLength} (T5
+   * pipelines choose the length per call: LTX-Video's {@code max_sequence_length} is 128, CogVideoX's 226).
+   */
+  public dev.vidgen.spi.Tokenizer paddedTo(int maxLength) {
+    Preconditions.checkArgument(maxLength >= 1, "maxLength must be >= 1 but was %s", maxLength);
+    return new dev.vidgen.spi.Tokenizer() {
+      @Override
+      public long[] encode(String text) {
+        return T5Tokenizer.this.encode(text, maxLength).inputIds();
+      }
+
+      @Override
+      public int maxLength() {
+        return maxLength;
+      }
+    };
+  }
+
   public int eosTokenId() {
     return eosTokenId;
   }

@@ -44,6 +44,10 @@ class T5TokenizerTest {
     HostTensor mask = ref.get("transformer.step0.encoder_attention_mask");
     assertArrayEquals(row(mask, 0), negative.attentionMask());
     assertArrayEquals(row(mask, 1), prompt.attentionMask());
+    // The SPI view pads to the same length and gives the same ids.
+    dev.vidgen.spi.Tokenizer spi = tok.paddedTo(maxLen);
+    assertEquals(maxLen, spi.maxLength());
+    assertArrayEquals(prompt.inputIds(), spi.encode(call.get("prompt").getAsString()));
   }
 
   @Test

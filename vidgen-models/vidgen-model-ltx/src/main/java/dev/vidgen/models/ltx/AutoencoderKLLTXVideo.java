@@ -19,7 +19,7 @@ import java.util.List;
  * LTXVideoDecoder3d}), with the persistent buffers {@code latents_mean} / {@code latents_std} the pipeline uses to
  * (de)normalise latents. Tiled and sliced decoding are not ported: {@link #decode} always runs in one piece.
  */
-public final class AutoencoderKLLTXVideo {
+public final class AutoencoderKLLTXVideo implements dev.vidgen.spi.LatentDecoder {
   private final AutoencoderKLLTXVideoConfig config;
   private final LTXVideoEncoder3d encoder;
   private final LTXVideoDecoder3d decoder;
@@ -73,6 +73,19 @@ public final class AutoencoderKLLTXVideo {
     Preconditions.checkArgument(z.getShape().dimension() == 5 && z.getShape().get(1) == config.latentChannels(),
         "latents must be [B, %s, F, H, W], got %s", config.latentChannels(), z.getShape());
     return Scopes.keep(() -> decoder.forward(z, temb, generator));
+  }
+
+  /**
+   * {@link dev.vidgen.spi.LatentDecoder}: decodes the whole clip at once whatever {@code chunkSize} is, because
+   * the decoder convolves across frames (cutting the clip into chunks would change the result). Decoders that
+   * need a timestep or inject noise (LTX-Video 0.9.1) must use {@link #decode(NDArray, NDArray, NoiseSource)}.
+   *
+   * @param latents de-normalised latents {@code [B, latent_channels, F, H, W]}
+   */
+  @Override
+  public NDArray decode(NDArray latents, int chunkSize) {
+    Preconditions.checkArgument(chunkSize >= 1, "chunkSize must be >= 1 but was %s", chunkSize);
+    return decode(latents, null, null);
   }
 
   /**

@@ -125,6 +125,8 @@ public final class LTXPipeline implements ModelPipeline {
 
   @Override
   public Video generate(GenerationRequest req, String modelName) {
+    checkArgument(req.image() == null, "%s is text-to-video and takes no image; use an image-to-video model "
+        + "(e.g. svd-xt) for --image", pipelineClass());
     GenerationDefaults d = c.defaults();
     int height = req.height() != null ? req.height() : d.height();
     int width = req.width() != null ? req.width() : d.width();

@@ -23,7 +23,8 @@ import java.util.List;
  * every {@code transformer_blocks.{i}} attends with 3-D rotary positions, then {@code norm_out} (LayerNorm without
  * affine) modulated by {@code scale_shift_table} and {@code proj_out}.
  */
-public final class LTXVideoTransformer3DModel {
+public final class LTXVideoTransformer3DModel
+    implements dev.vidgen.spi.Denoiser<LTXVideoTransformer3DModel.Input> {
   /**
    * One call's inputs (diffusers' keyword arguments of {@code forward}).
    *
@@ -95,6 +96,12 @@ public final class LTXVideoTransformer3DModel {
 
   public LTXVideoTransformer3DConfig config() {
     return config;
+  }
+
+  /** {@link dev.vidgen.spi.Denoiser}: {@link #forward}. */
+  @Override
+  public NDArray predict(Input input) {
+    return forward(input);
   }
 
   /** @return the velocity prediction {@code [B, F*H*W, out_channels]} */
