@@ -57,7 +57,7 @@ public final class FeedForward {
       NDArray h = proj.forward(x);
       h = switch (act) {
         case GEGLU, SWIGLU -> {
-          NDList parts = h.split(2, -1); // hidden, gate
+          NDList parts = h.split(2, h.getShape().dimension() - 1); // hidden, gate (DJL split takes no negative axis)
           NDArray gate = act == Activation.GEGLU ? Ops.gelu(parts.get(1)) : Ops.silu(parts.get(1));
           yield parts.get(0).mul(gate);
         }

@@ -171,12 +171,14 @@ public final class SafetensorsWeights implements WeightSource {
       return manager.zeros(shape, t.dtype().isFloatingPoint() ? dtype : t.dtype().djl());
     }
     ByteBuffer mapped = f.map(t);
-    // The mapped view is wrapped without a copy, then copied once into engine-owned memory (toType with
-    // copy=true), so no native array ever points into the file mapping.
+    // The mapped view is wrapped without a copy, then copied once into engine-owned memory, so no native array
+    // ever points into the file mapping. DJL's toType(same dtype, copy=true) calls torch's to() without copy=True
+    // and so returns an alias of the mapping (a segfault once the mapping is released): same-dtype tensors are
+    // therefore cloned with duplicate().
     try (NDManager tmp = manager.newSubManager()) {
       NDArray view = tmp.create(mapped, shape, t.dtype().djl());
       DataType target = t.dtype().isFloatingPoint() ? dtype : t.dtype().djl();
-      NDArray owned = view.toType(target, true);
+      NDArray owned = view.getDataType() == target ? view.duplicate() : view.toType(target, true);
       owned.attach(manager);
       return owned;
     }
