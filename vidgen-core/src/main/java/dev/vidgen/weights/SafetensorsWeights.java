@@ -171,17 +171,35 @@ public final class SafetensorsWeights implements WeightSource {
       return manager.zeros(shape, t.dtype().isFloatingPoint() ? dtype : t.dtype().djl());
     }
     ByteBuffer mapped = f.map(t);
+    DataType stored = t.dtype().djl();
+    if (t.dtype() == TensorDType.BF16) {
+      // DJL 0.36's JNI aborts the JVM when it wraps a BF16 buffer, so widen on the host: a bfloat16 is the upper
+      // half of a float32, so the conversion is exact.
+      mapped = widenBf16(mapped, t.numel());
+      stored = DataType.FLOAT32;
+    }
     // The mapped view is wrapped without a copy, then copied once into engine-owned memory, so no native array
     // ever points into the file mapping. DJL's toType(same dtype, copy=true) calls torch's to() without copy=True
     // and so returns an alias of the mapping (a segfault once the mapping is released): same-dtype tensors are
     // therefore cloned with duplicate().
     try (NDManager tmp = manager.newSubManager()) {
-      NDArray view = tmp.create(mapped, shape, t.dtype().djl());
+      NDArray view = tmp.create(mapped, shape, stored);
       DataType target = t.dtype().isFloatingPoint() ? dtype : t.dtype().djl();
       NDArray owned = view.getDataType() == target ? view.duplicate() : view.toType(target, true);
       owned.attach(manager);
       return owned;
     }
+  }
+
+  private static ByteBuffer widenBf16(ByteBuffer src, long numel) {
+    if (numel * 4 > Integer.MAX_VALUE) {
+      throw new WeightsException("bfloat16 tensor of " + numel + " elements is too large to widen on the host");
+    }
+    ByteBuffer out = ByteBuffer.allocateDirect((int) (numel * 4)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < numel; i++) {
+      out.putInt(4 * i, (src.getShort(2 * i) & 0xffff) << 16);
+    }
+    return out;
   }
 
   @Override

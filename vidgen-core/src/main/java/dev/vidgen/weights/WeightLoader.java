@@ -1,5 +1,6 @@
 package dev.vidgen.weights;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.vidgen.api.WeightsException;
@@ -23,6 +24,7 @@ public final class WeightLoader {
   private final NDManager manager;
   private final DataType dtype;
   private final Map<String, long[]> requested = new LinkedHashMap<>();
+  private final Map<String, NDArray> parameters = new LinkedHashMap<>();
 
   public WeightLoader(WeightSource source, NDManager manager, DataType dtype) {
     this.source = source;
@@ -48,6 +50,20 @@ public final class WeightLoader {
 
   void markRequested(String key, long[] shape) {
     requested.put(key, shape);
+  }
+
+  NDArray remember(String key, NDArray value) {
+    parameters.put(key, value);
+    return value;
+  }
+
+  /**
+   * Every tensor handed to the model, by its diffusers key, in request order: the model's parameters. Training
+   * updates these arrays in place and saves them back under the same names ({@link SafetensorsWriter}), which
+   * gives a diffusers-format checkpoint of the same architecture.
+   */
+  public Map<String, NDArray> parameters() {
+    return java.util.Collections.unmodifiableMap(parameters);
   }
 
   /** Names and shapes requested so far, in request order (what the manifest tests compare). */

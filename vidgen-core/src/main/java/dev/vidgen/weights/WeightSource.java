@@ -25,6 +25,19 @@ public interface WeightSource extends AutoCloseable {
   /** Creates the tensor in {@code manager}, converted to {@code dtype} when it is a floating-point tensor. */
   NDArray load(String key, NDManager manager, DataType dtype);
 
+  /**
+   * True for sources that make any tensor a model asks for ({@link RandomWeights}): then {@link #create} is
+   * called with the model's expected shape instead of {@link #info}/{@link #load}.
+   */
+  default boolean synthesizes() {
+    return false;
+  }
+
+  /** For synthesizing sources: a tensor of the requested shape. */
+  default NDArray create(String key, long[] shape, NDManager manager, DataType dtype) {
+    throw new UnsupportedOperationException(name() + " does not synthesize tensors");
+  }
+
   @Override
   void close();
 }

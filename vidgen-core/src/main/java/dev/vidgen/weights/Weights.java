@@ -47,11 +47,14 @@ public final class Weights {
   }
 
   public boolean has(String name) {
-    return loader.source().info(key(name)) != null;
+    return loader.source().synthesizes() || loader.source().info(key(name)) != null;
   }
 
   /** True when any tensor lives under {@code name.} (a sub-module is present). */
   public boolean hasModule(String name) {
+    if (loader.source().synthesizes()) {
+      return true;
+    }
     String p = key(name) + ".";
     for (String k : loader.source().keys()) {
       if (k.startsWith(p)) {
@@ -72,6 +75,11 @@ public final class Weights {
   /** Takes a tensor and checks its shape. */
   public NDArray get(String name, long... expectedShape) {
     String key = key(name);
+    if (loader.source().synthesizes()) {
+      loader.markRequested(key, expectedShape);
+      return loader.remember(key, loader.source().create(key, expectedShape.clone(), loader.manager(),
+          loader.dtype()));
+    }
     TensorInfo info = loader.source().info(key);
     if (info == null) {
       throw loader.missing(key, expectedShape, note);
@@ -81,7 +89,7 @@ public final class Weights {
           + ", expected " + TensorShapes.str(expectedShape) + (note == null ? "" : " (" + note + ")"));
     }
     loader.markRequested(key, expectedShape);
-    return loader.source().load(key, loader.manager(), loader.dtype());
+    return loader.remember(key, loader.source().load(key, loader.manager(), loader.dtype()));
   }
 
   /** Takes a tensor if present (diffusers modules with optional parameters, e.g. a bias). */

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.vidgen.api.HostTensor;
-import dev.vidgen.weights.SafetensorsFile;
-import dev.vidgen.weights.TensorInfo;
+import dev.vidgen.check.PipelineCaseRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -55,27 +53,6 @@ public final class Fixtures {
 
   /** All tensors of {@code reference.safetensors}, converted to float32 host tensors (ids included). */
   public static Map<String, HostTensor> reference(Path caseDir) {
-    Map<String, HostTensor> out = new TreeMap<>();
-    try (SafetensorsFile f = SafetensorsFile.open(caseDir.resolve("reference.safetensors"))) {
-      for (TensorInfo t : f.tensors().values()) {
-        out.put(t.name(), toHost(f, t));
-      }
-    }
-    return out;
-  }
-
-  static HostTensor toHost(SafetensorsFile f, TensorInfo t) {
-    ByteBuffer b = f.map(t);
-    float[] data = new float[Math.toIntExact(t.numel())];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = switch (t.dtype()) {
-        case F32 -> b.getFloat(4 * i);
-        case F64 -> (float) b.getDouble(8 * i);
-        case I64 -> (float) b.getLong(8 * i);
-        case I32 -> (float) b.getInt(4 * i);
-        default -> throw new IllegalStateException("unsupported reference dtype " + t.dtype() + " for " + t.name());
-      };
-    }
-    return new HostTensor(t.shape(), data);
+    return new TreeMap<>(PipelineCaseRunner.readTensors(caseDir.resolve("reference.safetensors")));
   }
 }

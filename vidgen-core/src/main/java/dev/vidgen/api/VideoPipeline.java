@@ -1,0 +1,256 @@
+package dev.vidgen.api;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import ai.djl.Device;
+import dev.vidgen.hub.ModelLocator;
+import dev.vidgen.pipeline.EngineSetup;
+import dev.vidgen.spi.GenerationDefaults;
+import dev.vidgen.spi.LoadOptions;
+import dev.vidgen.spi.ModelIndex;
+import dev.vidgen.spi.ModelPipeline;
+import dev.vidgen.spi.ModelProvider;
+import dev.vidgen.spi.ModelRegistry;
+import dev.vidgen.spi.ModelVariant;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loaded video model, ready to generate. The entry point of vidgen:
+ *
+ * <pre>{@code
+ * try (VideoPipeline p = VideoPipeline.load("modelscope")) {
+ *   Video v = p.generate(GenerationRequest.builder().prompt("an astronaut riding a horse").frames(16).seed(42).build());
+ *   v.save(Path.of("out.mp4"));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #load(String)} takes a model id or alias ({@code modelscope}, {@code zeroscope-v2-576w}, ...), a Hugging
+ * Face repository id, or the path of a diffusers folder. The pipeline owns its weights' native memory until
+ * {@link #close()}. It is safe to use from one thread at a time; load one per thread for parallel generation, or
+ * share one behind a queue.
+ */
+public final class VideoPipeline implements AutoCloseable {
+  private final ModelPipeline impl;
+  private final String model;
+  private final boolean owner;
+  private boolean closed;
+
+  private VideoPipeline(ModelPipeline impl, String model, boolean owner) {
+    this.impl = impl;
+    this.model = model;
+    this.owner = owner;
+  }
+
+  /** Loads a model by id, alias, repository id or folder path, on the CPU in float32. */
+  public static VideoPipeline load(String idOrPath) {
+    return builder().model(idOrPath).build();
+  }
+
+  /** Loads a diffusers folder. */
+  public static VideoPipeline load(Path folder) {
+    return builder().folder(folder).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Every model name the installed providers serve. */
+  public static List<ModelInfo> models() {
+    return models(ModelRegistry.installed());
+  }
+
+  static List<ModelInfo> models(ModelRegistry registry) {
+    List<ModelInfo> out = new ArrayList<>();
+    for (ModelProvider p : registry.providers()) {
+      for (ModelVariant v : p.variants()) {
+        out.add(new ModelInfo(p.id(), v.alias(), v.repoIds(), v.description(), v.note(),
+            List.copyOf(p.pipelineClasses())));
+      }
+    }
+    return out;
+  }
+
+  /** Generates a video. Fields the request leaves unset take this model's {@link #defaults()}. */
+  public Video generate(GenerationRequest request) {
+    checkNotNull(request, "request");
+    checkState(!closed, "this VideoPipeline is closed");
+    return impl.generate(request, model);
+  }
+
+  /**
+   * A view that samples with another scheduler (class name such as {@code DPMSolverMultistepScheduler}, or alias
+   * such as {@code dpm++}), built from this model's scheduler config as diffusers' {@code from_config} does. It
+   * shares the loaded weights; closing it does not free them.
+   */
+  public VideoPipeline withScheduler(String scheduler) {
+    checkState(!closed, "this VideoPipeline is closed");
+    return new VideoPipeline(impl.withScheduler(checkNotNull(scheduler, "scheduler")), model, false);
+  }
+
+  /** The model's defaults for unset request fields. */
+  public GenerationDefaults defaults() {
+    return impl.defaults();
+  }
+
+  public String schedulerName() {
+    return impl.schedulerName();
+  }
+
+  public String pipelineClass() {
+    return impl.pipelineClass();
+  }
+
+  /**
+   * Diagnostic: native arrays this pipeline holds now (its weights, plus anything leaked). Stays the same across
+   * generations; see the memory harness in {@code vidgen-bench}.
+   */
+  public long liveNativeArrays() {
+    return impl.liveNativeArrays();
+  }
+
+  /** What was loaded (id, alias or folder). */
+  public String model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      if (owner) {
+        impl.close();
+      }
+    }
+  }
+
+  /** Configures and loads a {@link VideoPipeline}. */
+  public static final class Builder {
+    private String model;
+    private Path folder;
+    private String device = "cpu";
+    private Precision precision = Precision.FLOAT32;
+    private String scheduler;
+    private String variant;
+    private Integer threads;
+    private ModelRegistry registry;
+    private ModelLocator locator;
+
+    private Builder() {}
+
+    /** A model id, alias, Hugging Face repository id, or folder path. */
+    public Builder model(String idOrPath) {
+      checkArgument(idOrPath != null && !idOrPath.isBlank(), "model must be a non-empty id or path");
+      this.model = idOrPath;
+      return this;
+    }
+
+    public Builder folder(Path folder) {
+      this.folder = checkNotNull(folder, "folder");
+      return this;
+    }
+
+    /** {@code cpu} (default), {@code auto}, {@code cuda} or {@code cuda:N}. */
+    public Builder device(String device) {
+      this.device = checkNotNull(device, "device");
+      return this;
+    }
+
+    public Builder precision(Precision precision) {
+      this.precision = checkNotNull(precision, "precision");
+      return this;
+    }
+
+    /** A scheduler class name or alias to use instead of the model's own. */
+    public Builder scheduler(String scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Weight variant, e.g. {@code fp16} for {@code *.fp16.safetensors}. */
+    public Builder variant(String variant) {
+      this.variant = variant;
+      return this;
+    }
+
+    /** libtorch's intra-op threads (process-wide; default: the number of cores). */
+    public Builder threads(int threads) {
+      checkArgument(threads >= 1, "threads must be >= 1 but was %s", threads);
+      this.threads = threads;
+      return this;
+    }
+
+    /** Uses these providers instead of the ones {@link java.util.ServiceLoader} finds (plugin hosts, tests). */
+    public Builder registry(ModelRegistry registry) {
+      this.registry = checkNotNull(registry, "registry");
+      return this;
+    }
+
+    /** Where to look for downloaded models (default: this process's environment). */
+    public Builder locator(ModelLocator locator) {
+      this.locator = checkNotNull(locator, "locator");
+      return this;
+    }
+
+    public VideoPipeline build() {
+      checkState(model != null || folder != null, "set model(...) or folder(...)");
+      EngineSetup.engine();
+      if (threads != null) {
+        EngineSetup.setThreads(threads);
+      }
+      Device dev = EngineSetup.device(device);
+      checkArgument(dev.isGpu() || precision == Precision.FLOAT32,
+          "precision %s needs a GPU; on the CPU use FLOAT32", precision);
+      ModelRegistry reg = registry != null ? registry : ModelRegistry.installed();
+      ModelLocator loc = locator != null ? locator : ModelLocator.system();
+      Path dir = folder;
+      String name = model;
+      ModelProvider provider = null;
+      ModelVariant chosen = null;
+      if (dir == null) {
+        Path asPath = Path.of(model);
+        if (Files.isDirectory(asPath)) {
+          dir = asPath;
+        } else {
+          ModelRegistry.Match m = reg.find(model);
+          if (m == null) {
+            if (model.contains("/") || model.contains(java.io.File.separator)) {
+              throw new ModelNotFoundException("'" + model + "' is neither a folder nor a known model; known models: "
+                  + reg.knownNames());
+            }
+            throw new ModelNotFoundException("unknown model '" + model + "'; known models: " + reg.knownNames()
+                + ", or pass the path of a diffusers folder");
+          }
+          provider = m.provider();
+          ModelVariant v = m.variant();
+          chosen = v;
+          dir = provider instanceof EmbeddedModels e && e.embedded(v) != null ? e.embedded(v)
+              : loc.locate(v.alias(), v.repoIds());
+        }
+      } else {
+        name = folder.toString();
+      }
+      ModelIndex index = ModelIndex.read(dir);
+      ModelProvider byClass = reg.forPipelineClass(index);
+      if (provider != null && provider != byClass) {
+        throw new UnsupportedModelException(dir + ": model_index.json names " + index.pipelineClass()
+            + ", which provider '" + byClass.id() + "' runs, not '" + provider.id() + "' that serves '" + model + "'");
+      }
+      ModelPipeline impl = byClass.load(index, new LoadOptions(dev, precision, scheduler, variant, chosen));
+      return new VideoPipeline(impl, name, true);
+    }
+  }
+
+  /**
+   * Implemented by providers that ship a model inside their jar (the demo model): the folder it is unpacked to,
+   * or null for a variant that is not embedded.
+   */
+  public interface EmbeddedModels {
+    Path embedded(ModelVariant variant);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.vidgen.spi;
+
+import ai.djl.Device;
+import dev.vidgen.api.Precision;
+
+/**
+ * How to load a model.
+ *
+ * @param device where weights and activations live
+ * @param precision weight/activation type
+ * @param scheduler a scheduler class name or alias to use instead of the shipped one, or null
+ * @param variant weight file variant ({@code fp16} for {@code *.fp16.safetensors}), or null
+ * @param model the name the user loaded, when it was an alias (its defaults may differ from the folder's), or null
+ */
+public record LoadOptions(Device device, Precision precision, String scheduler, String variant, ModelVariant model) {
+  public static LoadOptions defaults() {
+    return new LoadOptions(Device.cpu(), Precision.FLOAT32, null, null, null);
+  }
+
+  /** The DJL data type of {@link #precision()}. */
+  public ai.djl.ndarray.types.DataType dataType() {
+    return switch (precision) {
+      case FLOAT32 -> ai.djl.ndarray.types.DataType.FLOAT32;
+      case FLOAT16 -> ai.djl.ndarray.types.DataType.FLOAT16;
+      case BFLOAT16 -> ai.djl.ndarray.types.DataType.BFLOAT16;
+    };
+  }
+}

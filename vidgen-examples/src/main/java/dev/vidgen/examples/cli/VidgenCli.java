@@ -1,0 +1,317 @@
+package dev.vidgen.examples.cli;
+
+import dev.vidgen.api.GenerationRequest;
+import dev.vidgen.api.ModelInfo;
+import dev.vidgen.api.Precision;
+import dev.vidgen.api.SaveOptions;
+import dev.vidgen.api.Video;
+import dev.vidgen.api.VideoPipeline;
+import dev.vidgen.check.Comparison;
+import dev.vidgen.check.PipelineCaseRunner;
+import dev.vidgen.check.SchedulerCaseRunner;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code vidgen} command: {@code generate}, {@code models}, {@code check}. Exit codes: 0 success, 1 a check
+ * failed or generation failed, 2 bad usage or a case that cannot run.
+ */
+public final class VidgenCli {
+  /**
+   * The model {@code generate} uses without {@code --model}: the embedded tiny model, until the trained demo model
+   * (issue 6) replaces it.
+   */
+  public static final String DEFAULT_MODEL = "modelscope-tiny-random";
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public VidgenCli(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new VidgenCli(System.out, System.err).run(args));
+  }
+
+  /** Runs a command line; returns the exit code. */
+  public int run(String[] args) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    boolean verbose = rest.remove("--verbose") | rest.remove("-v");
+    if (rest.isEmpty() || rest.get(0).equals("-h") || rest.get(0).equals("--help") || rest.get(0).equals("help")) {
+      out.print(USAGE);
+      return rest.isEmpty() ? 2 : 0;
+    }
+    String cmd = rest.remove(0);
+    try {
+      return switch (cmd) {
+        case "generate" -> generate(rest);
+        case "models" -> models();
+        case "check" -> check(rest);
+        default -> usage("unknown command '" + cmd + "'");
+      };
+    } catch (UsageException e) {
+      return usage(e.getMessage());
+    } catch (RuntimeException e) {
+      err.println("vidgen: " + oneLine(e));
+      if (verbose) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(run with --verbose for the stack trace)");
+      }
+      return 1;
+    }
+  }
+
+  private int usage(String message) {
+    err.println("vidgen: " + message);
+    err.println("run `vidgen --help` for usage");
+    return 2;
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e.getMessage();
+    return (m == null ? e.getClass().getSimpleName() : m).replace('\n', ' ');
+  }
+
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  private static final List<String> GENERATE_FLAGS = List.of("--model", "--prompt", "--negative-prompt", "--frames",
+      "--height", "--width", "--steps", "--guidance", "--seed", "--fps", "--scheduler", "--image", "--output",
+      "--device", "--precision", "--eta", "--threads", "--quality", "--motion-bucket-id", "--noise-aug-strength",
+      "--decode-chunk-size");
+
+  private static Map<String, String> parseFlags(List<String> args, List<String> known, List<String> booleans) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("-o")) {
+        a = "--output";
+      }
+      String value = null;
+      int eq = a.indexOf('=');
+      if (a.startsWith("--") && eq > 0) {
+        value = a.substring(eq + 1);
+        a = a.substring(0, eq);
+      }
+      if (booleans.contains(a)) {
+        m.put(a, "true");
+        continue;
+      }
+      if (!known.contains(a)) {
+        throw new UsageException("unknown option '" + args.get(i) + "'");
+      }
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          throw new UsageException(a + " needs a value");
+        }
+        value = args.get(++i);
+      }
+      m.put(a, value);
+    }
+    return m;
+  }
+
+  private static int intFlag(Map<String, String> f, String name) {
+    try {
+      return Integer.parseInt(f.get(name));
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + " must be an integer, got '" + f.get(name) + "'");
+    }
+  }
+
+  private static double doubleFlag(Map<String, String> f, String name) {
+    try {
+      return Double.parseDouble(f.get(name));
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + " must be a number, got '" + f.get(name) + "'");
+    }
+  }
+
+  private int generate(List<String> args) {
+    Map<String, String> f = parseFlags(args, GENERATE_FLAGS, List.of("--overwrite"));
+    if (!f.containsKey("--prompt") && !f.containsKey("--image")) {
+      throw new UsageException("generate needs --prompt (or --image for image-to-video models)");
+    }
+    String model = f.getOrDefault("--model", DEFAULT_MODEL);
+    Path output = Path.of(f.getOrDefault("--output", "out.mp4"));
+    boolean overwrite = f.containsKey("--overwrite");
+    if (Files.exists(output) && !overwrite) {
+      throw new UsageException(output + " exists; pass --overwrite to replace it");
+    }
+    Video.writerFor(output); // fail on an unknown extension before spending minutes generating
+    GenerationRequest.Builder rb = GenerationRequest.builder();
+    try {
+      if (f.containsKey("--prompt")) {
+        rb.prompt(f.get("--prompt"));
+      }
+      if (f.containsKey("--negative-prompt")) {
+        rb.negativePrompt(f.get("--negative-prompt"));
+      }
+      if (f.containsKey("--frames")) {
+        rb.frames(intFlag(f, "--frames"));
+      }
+      if (f.containsKey("--height")) {
+        rb.height(intFlag(f, "--height"));
+      }
+      if (f.containsKey("--width")) {
+        rb.width(intFlag(f, "--width"));
+      }
+      if (f.containsKey("--steps")) {
+        rb.steps(intFlag(f, "--steps"));
+      }
+      if (f.containsKey("--guidance")) {
+        rb.guidanceScale(doubleFlag(f, "--guidance"));
+      }
+      if (f.containsKey("--seed")) {
+        try {
+          rb.seed(Long.parseLong(f.get("--seed")));
+        } catch (NumberFormatException e) {
+          throw new UsageException("--seed must be an integer, got '" + f.get("--seed") + "'");
+        }
+      }
+      if (f.containsKey("--fps")) {
+        rb.fps(intFlag(f, "--fps"));
+      }
+      if (f.containsKey("--eta")) {
+        rb.eta(doubleFlag(f, "--eta"));
+      }
+      if (f.containsKey("--image")) {
+        rb.image(Path.of(f.get("--image")));
+      }
+      if (f.containsKey("--motion-bucket-id")) {
+        rb.motionBucketId(intFlag(f, "--motion-bucket-id"));
+      }
+      if (f.containsKey("--noise-aug-strength")) {
+        rb.noiseAugStrength(doubleFlag(f, "--noise-aug-strength"));
+      }
+      if (f.containsKey("--decode-chunk-size")) {
+        rb.decodeChunkSize(intFlag(f, "--decode-chunk-size"));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    ProgressBar bar = new ProgressBar(err);
+    rb.onStep(bar::onStep);
+    VideoPipeline.Builder pb = VideoPipeline.builder().model(model);
+    if (f.containsKey("--scheduler")) {
+      pb.scheduler(f.get("--scheduler"));
+    }
+    if (f.containsKey("--device")) {
+      pb.device(f.get("--device"));
+    }
+    if (f.containsKey("--precision")) {
+      pb.precision(Precision.parse(f.get("--precision")));
+    }
+    if (f.containsKey("--threads")) {
+      pb.threads(intFlag(f, "--threads"));
+    }
+    SaveOptions save = SaveOptions.DEFAULT.withOverwrite(overwrite);
+    if (f.containsKey("--quality")) {
+      save = save.withQuality(intFlag(f, "--quality"));
+    }
+    err.println("loading " + model + " ...");
+    try (VideoPipeline p = pb.build()) {
+      Video v = p.generate(rb.build());
+      bar.finish();
+      v.save(output, save);
+      var info = v.info();
+      out.printf(Locale.ROOT, "wrote %s: %d frames %dx%d at %d fps (model %s, scheduler %s, seed %d, %d steps, %.1f s)%n",
+          output, v.numFrames(), v.width(), v.height(), v.fps(), info.model(), info.scheduler(), info.seed(),
+          info.steps(), info.totalTime().toMillis() / 1000.0);
+    }
+    return 0;
+  }
+
+  private int models() {
+    List<ModelInfo> models = VideoPipeline.models();
+    if (models.isEmpty()) {
+      out.println("no model providers installed");
+      return 0;
+    }
+    out.printf("%-20s %-12s %-45s %s%n", "MODEL", "FAMILY", "REPOSITORY", "DESCRIPTION");
+    for (ModelInfo m : models) {
+      out.printf("%-20s %-12s %-45s %s%n", m.alias(), m.family(), m.repoIds().isEmpty() ? "(embedded)"
+          : String.join(", ", m.repoIds()), m.description());
+      if (!m.note().isEmpty()) {
+        out.printf("%-20s note: %s%n", "", m.note());
+      }
+    }
+    return 0;
+  }
+
+  private int check(List<String> args) {
+    boolean fromSeed = args.remove("--from-seed");
+    if (args.isEmpty()) {
+      throw new UsageException("check needs one or more case folders (see fixtures/README.md for the format)");
+    }
+    int passed = 0;
+    int failed = 0;
+    for (String a : args) {
+      if (a.startsWith("-")) {
+        throw new UsageException("unknown option '" + a + "'");
+      }
+      Path dir = Path.of(a);
+      if (!Files.isRegularFile(dir.resolve("reference.json"))) {
+        err.println("vidgen: " + dir + " is not a case folder: reference.json is missing");
+        return 2;
+      }
+      List<Comparison> results;
+      try {
+        results = Files.isDirectory(dir.resolve("model")) || !Files.isRegularFile(dir.resolve("scheduler_config.json"))
+            ? PipelineCaseRunner.run(dir, fromSeed, null) : SchedulerCaseRunner.run(dir);
+      } catch (PipelineCaseRunner.CaseException e) {
+        err.println("vidgen: cannot run " + dir + ": " + oneLine(e));
+        return 2;
+      } catch (dev.vidgen.api.VidgenException e) {
+        err.println("vidgen: cannot run " + dir + ": " + oneLine(e));
+        return 2;
+      }
+      out.println("# " + dir);
+      for (Comparison c : results) {
+        out.println(c.line());
+        if (c.passed()) {
+          passed++;
+        } else {
+          failed++;
+          out.println("    " + c.describe());
+        }
+      }
+    }
+    out.println(passed + " passed, " + failed + " failed");
+    return failed == 0 ? 0 : 1;
+  }
+
+  static final String USAGE = """
+      vidgen — text- and image-to-video at parity with Hugging Face diffusers
+
+      usage:
+        vidgen generate --prompt TEXT [options] [-o out.mp4]
+            --model ID|ALIAS|FOLDER   model to load (default: modelscope-tiny-random)
+            --negative-prompt TEXT    what to steer away from
+            --frames N --height H --width W --steps N --guidance G --seed S --fps N --eta E
+            --scheduler NAME          e.g. ddim, dpm++, euler, euler-a
+            --image FILE              conditioning image (image-to-video models)
+            --motion-bucket-id N --noise-aug-strength X --decode-chunk-size N   (SVD)
+            --device cpu|auto|cuda[:N] --precision float32|float16|bfloat16 --threads N
+            -o, --output FILE         .mp4, .gif, or a folder for PNG frames (default out.mp4)
+            --overwrite               replace an existing output
+            --quality Q               encoder quality 0..100 (default 80)
+        vidgen models                 list the models and their aliases
+        vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
+        --verbose                     print stack traces
+      """;
+}

@@ -1,0 +1,97 @@
+package dev.vidgen.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vidgen.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VidgenCliTest {
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new VidgenCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void checkPassesOnPipelineAndSchedulerCasesWithOneLinePerStage() {
+    Path pipeline = Fixtures.caseDir("modelscope-tiny");
+    Path scheduler = Fixtures.caseDir("schedulers/ddim-modelscope");
+    Result r = run("check", pipeline.toString(), scheduler.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("unet.step0.output") && r.out().contains("video.frames"), r.out());
+    String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(last.matches("\\d+ passed, 0 failed"), last);
+  }
+
+  @Test
+  void checkFromSeedProvesSeedParity() {
+    Result r = run("check", "--from-seed", Fixtures.caseDir("modelscope-tiny").toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("latents.initial"), r.out());
+  }
+
+  @Test
+  void checkOnAFolderThatIsNoCaseExitsTwoWithOneLine(@TempDir Path tmp) {
+    Result r = run("check", tmp.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("reference.json is missing"), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+  }
+
+  @Test
+  void badFlagsGiveAOneLineErrorAndExitTwo(@TempDir Path tmp) {
+    Result r = run("generate", "--prompt", "x", "--frames", "zero", "-o", tmp.resolve("a.mp4").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--frames must be an integer, got 'zero'"), r.err());
+    Result r2 = run("generate", "--prompt", "x", "--frames", "0", "-o", tmp.resolve("a.mp4").toString());
+    assertEquals(2, r2.code());
+    assertTrue(r2.err().contains("frames must be >= 1 but was 0"), r2.err());
+    Result r3 = run("generate", "--prompt", "x", "--bogus", "1");
+    assertEquals(2, r3.code());
+    assertTrue(r3.err().contains("unknown option '--bogus'"), r3.err());
+    Result r4 = run("generate", "--prompt", "x", "--model", "no-such-model", "-o", tmp.resolve("b.mp4").toString());
+    assertEquals(1, r4.code());
+    assertTrue(r4.err().contains("unknown model 'no-such-model'"), r4.err());
+    assertFalse(r4.err().contains("\tat "), "no stack trace without --verbose: " + r4.err());
+  }
+
+  @Test
+  void neverOverwritesWithoutBeingAsked(@TempDir Path tmp) throws Exception {
+    Path existing = tmp.resolve("mine.mp4");
+    Files.writeString(existing, "precious");
+    Result r = run("generate", "--prompt", "x", "-o", existing.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--overwrite"), r.err());
+    assertEquals("precious", Files.readString(existing));
+  }
+
+  @Test
+  void generatesWithTheEmbeddedDefaultModel(@TempDir Path tmp) {
+    Path out = tmp.resolve("frames");
+    Result r = run("generate", "--prompt", "a red circle moving right", "--steps", "2", "--frames", "2",
+        "--seed", "3", "-o", out.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(Files.isRegularFile(out.resolve("frame_0000.png")), r.out());
+    assertTrue(r.out().contains("seed 3"), r.out());
+  }
+
+  @Test
+  void modelsListsAliasesAndRepositories() {
+    Result r = run("models");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("modelscope") && r.out().contains("ali-vilab/text-to-video-ms-1.7b")
+        && r.out().contains("zeroscope-v2-576w"), r.out());
+  }
+}

@@ -1,0 +1,261 @@
+package dev.vidgen.models.modelscope;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.vidgen.api.GenerationInfo;
+import dev.vidgen.api.GenerationRequest;
+import dev.vidgen.api.HostTensor;
+import dev.vidgen.api.Video;
+import dev.vidgen.models.autoencoders.AutoencoderKL;
+import dev.vidgen.noise.TorchGenerator;
+import dev.vidgen.pipeline.Denoising;
+import dev.vidgen.pipeline.Recorder;
+import dev.vidgen.schedulers.Scheduler;
+import dev.vidgen.schedulers.SchedulerOptions;
+import dev.vidgen.schedulers.SchedulerRun;
+import dev.vidgen.schedulers.Schedulers;
+import dev.vidgen.spi.GenerationDefaults;
+import dev.vidgen.spi.LoadOptions;
+import dev.vidgen.spi.ModelIndex;
+import dev.vidgen.spi.ModelPipeline;
+import dev.vidgen.text.CLIPTextModel;
+import dev.vidgen.text.ClipTokenizer;
+import dev.vidgen.weights.JsonConfig;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * Port of diffusers v0.32.2 {@code pipelines/text_to_video_synthesis/pipeline_text_to_video_synth.py}
+ * ({@code TextToVideoSDPipeline}): CLIP prompt encoding with classifier-free guidance, a {@link
+ * UNet3DConditionModel} denoising loop whose scheduler steps frame by frame, and per-frame {@link AutoencoderKL}
+ * decoding. The recorded stage names are those of the reference fixtures.
+ */
+public final class TextToVideoSDPipeline implements ModelPipeline {
+  /** The loaded components, shared by every scheduler view. */
+  private record Components(NDManager manager, Device device, DataType dtype, ClipTokenizer tokenizer,
+      CLIPTextModel textEncoder, UNet3DConditionModel unet, AutoencoderKL vae, JsonConfig schedulerConfig,
+      GenerationDefaults defaults) {}
+
+  private final Components c;
+  private final Scheduler scheduler;
+  private final boolean owner;
+
+  private TextToVideoSDPipeline(Components c, Scheduler scheduler, boolean owner) {
+    this.c = c;
+    this.scheduler = scheduler;
+    this.owner = owner;
+  }
+
+  /** Loads every component of a diffusers folder; a failure releases what was already loaded. */
+  public static TextToVideoSDPipeline load(ModelIndex index, LoadOptions options) {
+    NDManager manager = NDManager.newBaseManager(options.device(), "PyTorch");
+    try {
+      DataType dtype = options.dataType();
+      ClipTokenizer tokenizer = ClipTokenizer.load(index.componentDir("tokenizer"));
+      CLIPTextModel text = CLIPTextModel.load(index.componentDir("text_encoder"), manager, dtype);
+      UNet3DConditionModel unet = UNet3DConditionModel.load(index.componentDir("unet"), manager, dtype);
+      AutoencoderKL vae = AutoencoderKL.load(index.componentDir("vae"), manager, dtype);
+      JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
+      Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
+          : Schedulers.switchTo(schedulerConfig, options.scheduler());
+      int vaeScale = vae.spatialScaleFactor();
+      // diffusers: height = width = unet.config.sample_size * vae_scale_factor, num_frames = 16, 50 steps,
+      // guidance 9.0; ModelScope's videos are 8 fps. ZeroScope's model cards ask for their own sizes.
+      int size = unet.config().sampleSize() * vaeScale;
+      GenerationDefaults defaults = new GenerationDefaults(size, size, 16, 50, 9.0, 8, vaeScale,
+          "vae_scale_factor");
+      if (options.model() != null && options.model().equals(ModelScopeProvider.ZEROSCOPE_576W)) {
+        defaults = new GenerationDefaults(576, 320, 24, 50, 9.0, 8, vaeScale, "vae_scale_factor");
+      } else if (options.model() != null && options.model().equals(ModelScopeProvider.ZEROSCOPE_XL)) {
+        defaults = new GenerationDefaults(1024, 576, 24, 50, 9.0, 8, vaeScale, "vae_scale_factor");
+      }
+      Components c = new Components(manager, options.device(), dtype, tokenizer, text, unet, vae, schedulerConfig,
+          defaults);
+      return new TextToVideoSDPipeline(c, scheduler, true);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String pipelineClass() {
+    return "TextToVideoSDPipeline";
+  }
+
+  @Override
+  public GenerationDefaults defaults() {
+    return c.defaults();
+  }
+
+  @Override
+  public String schedulerName() {
+    return scheduler.className();
+  }
+
+  @Override
+  public ModelPipeline withScheduler(String name) {
+    return new TextToVideoSDPipeline(c, Schedulers.switchTo(c.schedulerConfig(), name), false);
+  }
+
+  @Override
+  public Video generate(GenerationRequest req, String modelName) {
+    GenerationDefaults d = c.defaults();
+    int height = req.height() != null ? req.height() : d.height();
+    int width = req.width() != null ? req.width() : d.width();
+    checkArgument(height % d.sizeMultiple() == 0, "height %s is not divisible by %s (%s)", height, d.sizeMultiple(),
+        d.sizeMultipleReason());
+    checkArgument(width % d.sizeMultiple() == 0, "width %s is not divisible by %s (%s)", width, d.sizeMultiple(),
+        d.sizeMultipleReason());
+    int frames = req.frames() != null ? req.frames() : d.frames();
+    int steps = req.steps() != null ? req.steps() : d.steps();
+    double guidance = req.guidanceScale() != null ? req.guidanceScale() : d.guidanceScale();
+    int fps = req.fps() != null ? req.fps() : d.fps();
+    double eta = req.eta() != null ? req.eta() : 0.0;
+    boolean cfg = guidance > 1.0; // diffusers: do_classifier_free_guidance = guidance_scale > 1.0
+    long seed = req.seed() != null ? req.seed() : new SecureRandom().nextLong() & Long.MAX_VALUE;
+    int latentChannels = c.unet().config().inChannels();
+    Shape latentShape = new Shape(1, latentChannels, frames, height / d.sizeMultiple(), width / d.sizeMultiple());
+    HostTensor given = req.initialLatents();
+    if (given != null) {
+      checkArgument(Arrays.equals(given.shape(), latentShape.getShape()),
+          "initialLatents have shape %s, expected %s ([batch, unet in_channels, frames, height/%s, width/%s])",
+          Arrays.toString(given.shape()), latentShape, d.sizeMultiple(), d.sizeMultiple());
+    }
+    Recorder rec = new Recorder(req.recorder());
+    long t0 = System.nanoTime();
+    TorchGenerator generator = new TorchGenerator(seed);
+    try (NDManager run = c.manager().newSubManager()) {
+      // 1. encode the prompt and the negative prompt (row 0 of the guidance batch is the negative)
+      NDArray promptEmbeds = encode(run, req.prompt(), "prompt", "text.prompt_embeds", rec);
+      NDArray embeds = promptEmbeds;
+      if (cfg) {
+        String negative = req.negativePrompt() == null ? "" : req.negativePrompt();
+        NDArray negativeEmbeds = encode(run, negative, "negative", "text.negative_embeds", rec);
+        embeds = negativeEmbeds.concat(promptEmbeds, 0); // (2, 77, hidden)
+      }
+      NDArray encoderHiddenStates = embeds;
+      long t1 = System.nanoTime();
+
+      // 2. the schedule, 3. the initial latents (drawn on the CPU as diffusers draws them, then moved)
+      NDArray latents;
+      try (SchedulerRun plan = scheduler.start(steps, SchedulerOptions.DEFAULT.withEta(eta).withNoise(
+          (m, s) -> drawOnCpu(generator, m, s)))) {
+        NDArray noise = given != null ? run.create(given.data(), latentShape) : drawOnCpu(generator, run, latentShape);
+        rec.record("latents.initial", noise);
+        latents = noise.mul((float) plan.initNoiseSigma());
+        noise.close();
+        rec.record("scheduler.timesteps", plan.timesteps(), plan.size());
+
+        // 4. the denoising loop
+        latents = Denoising.run(latents, plan.size(), (i, lat) -> {
+          double t = plan.timesteps()[i];
+          NDArray modelInput = plan.scaleModelInput(cfg ? lat.concat(lat, 0) : lat, i); // (2B, C, F, h, w)
+          NDArray timestep = run.create(new float[] {(float) t}); // the float32 copy the UNet receives
+          rec.record("unet.step" + i + ".input", modelInput);
+          rec.record("unet.step" + i + ".timestep", timestep);
+          if (i == 0) {
+            rec.record("unet.step0.encoder_hidden_states", encoderHiddenStates);
+          }
+          NDArray noisePred = c.unet().forward(modelInput, timestep, encoderHiddenStates);
+          rec.record("unet.step" + i + ".output", noisePred);
+          if (cfg) {
+            noisePred = Denoising.guide(noisePred, guidance);
+          }
+          // the pipeline steps the scheduler per frame: (B, C, F, h, w) -> (B*F, C, h, w)
+          NDArray modelOutput = framesFirst(noisePred);
+          NDArray sample = framesFirst(lat);
+          rec.record("scheduler.step" + i + ".model_output", modelOutput);
+          rec.record("scheduler.step" + i + ".timestep", timestep);
+          if (i == 0) {
+            rec.record("scheduler.step0.sample", sample);
+          }
+          NDArray prev = plan.step(modelOutput, i, sample);
+          if (i == 0) {
+            rec.record("scheduler.step0.prev_sample", prev);
+          }
+          NDArray next = channelsFirst(prev, lat.getShape()); // back to (B, C, F, h, w)
+          rec.record("latents.after_step" + i, next);
+          return next;
+        }, req, t0, "UNet3DConditionModel");
+      }
+      rec.record("latents.final", latents);
+      long t2 = System.nanoTime();
+
+      // 5. decode frame by frame: latents / scaling_factor, frames first
+      float[] pixels;
+      try (NDArray scaled = latents.div((float) c.vae().config().scalingFactor());
+          NDArray z = framesFirst(scaled)) {
+        latents.close();
+        rec.record("vae.decode.input", z);
+        int chunk = req.decodeChunkSize() != null ? req.decodeChunkSize() : frames;
+        try (NDArray decoded = c.vae().decode(z, chunk)) { // (F, 3, H, W) in about [-1, 1]
+          rec.record("vae.decoded", decoded);
+          // video_processor.postprocess_video: (x / 2 + 0.5).clamp(0, 1), channels last
+          try (NDArray video = decoded.toType(DataType.FLOAT32, false).div(2f).add(0.5f).clip(0f, 1f)
+              .transpose(0, 2, 3, 1)) { // (F, H, W, 3)
+            rec.record("video.frames", video);
+            pixels = video.toFloatArray();
+          }
+        }
+      }
+      long t3 = System.nanoTime();
+      GenerationInfo info = new GenerationInfo(modelName, pipelineClass(), req.prompt(),
+          given != null && req.seed() == null ? -1 : seed, steps, guidance, scheduler.className(),
+          Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2));
+      return new Video(pixels, frames, height, width, fps, info);
+    }
+  }
+
+  private NDArray encode(NDManager run, String text, String idsStage, String embedsStage, Recorder rec) {
+    long[] ids = c.tokenizer().encode(text);
+    NDArray idArray = run.create(ids, new Shape(1, ids.length));
+    rec.record(idsStage + ".input_ids", idArray);
+    NDArray embeds = c.textEncoder().forward(idArray);
+    rec.record(embedsStage, embeds);
+    return embeds;
+  }
+
+  /** Noise drawn on the CPU from the seeded generator, moved to the run's device. */
+  private static NDArray drawOnCpu(TorchGenerator generator, NDManager target, Shape shape) {
+    if (target.getDevice().equals(Device.cpu())) {
+      return generator.randn(target, shape);
+    }
+    try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      NDArray onCpu = generator.randn(cpu, shape);
+      NDArray moved = onCpu.toDevice(target.getDevice(), true);
+      moved.attach(target);
+      return moved;
+    }
+  }
+
+  /** {@code (B, C, F, h, w) -> (B*F, C, h, w)}. */
+  static NDArray framesFirst(NDArray x) {
+    Shape s = x.getShape();
+    return x.transpose(0, 2, 1, 3, 4).reshape(s.get(0) * s.get(2), s.get(1), s.get(3), s.get(4));
+  }
+
+  /** {@code (B*F, C, h, w) -> (B, C, F, h, w)} for a latent shape {@code (B, C, F, h, w)}. */
+  static NDArray channelsFirst(NDArray x, Shape latentShape) {
+    Shape s = latentShape;
+    return x.reshape(s.get(0), s.get(2), s.get(1), s.get(3), s.get(4)).transpose(0, 2, 1, 3, 4);
+  }
+
+  @Override
+  public long liveNativeArrays() {
+    return c.manager().getManagedArrays().size();
+  }
+
+  @Override
+  public void close() {
+    if (owner) {
+      c.manager().close();
+    }
+  }
+}
