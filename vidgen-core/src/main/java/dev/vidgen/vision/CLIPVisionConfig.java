@@ -1,6 +1,6 @@
 package dev.vidgen.vision;
 
-import dev.vidgen.weights.ConfigEnum;
+import dev.vidgen.text.HiddenAct;
 import dev.vidgen.weights.JsonConfig;
 import java.nio.file.Path;
 
@@ -21,29 +21,6 @@ import java.nio.file.Path;
  */
 public record CLIPVisionConfig(int hiddenSize, int intermediateSize, int projectionDim, int numHiddenLayers,
     int numAttentionHeads, int numChannels, int imageSize, int patchSize, HiddenAct hiddenAct, double layerNormEps) {
-
-  /** {@code hidden_act} (transformers' {@code ACT2FN} names used by CLIP checkpoints). */
-  public enum HiddenAct implements ConfigEnum {
-    /** OpenAI CLIP: {@code x * sigmoid(1.702 x)}. */
-    QUICK_GELU("quick_gelu"),
-    /** Exact (erf) GELU (OpenCLIP towers such as SVD's ViT-H/14). */
-    GELU("gelu"),
-    /** tanh-approximated GELU. */
-    GELU_NEW("gelu_new"),
-    /** tanh-approximated GELU, torch's implementation. */
-    GELU_PYTORCH_TANH("gelu_pytorch_tanh");
-
-    private final String json;
-
-    HiddenAct(String json) {
-      this.json = json;
-    }
-
-    @Override
-    public String jsonName() {
-      return json;
-    }
-  }
 
   public static CLIPVisionConfig read(Path configJson) {
     return parse(JsonConfig.read(configJson));

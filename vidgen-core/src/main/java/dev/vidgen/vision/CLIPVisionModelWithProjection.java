@@ -8,6 +8,7 @@ import dev.vidgen.nn.Conv;
 import dev.vidgen.nn.LayerNorm;
 import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Scopes;
+import dev.vidgen.text.CLIPEncoderLayer;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
 import dev.vidgen.weights.Weights;
@@ -19,7 +20,8 @@ import java.util.List;
  * Port of transformers v4.44 {@code models/clip/modeling_clip.py} ({@code CLIPVisionModelWithProjection} with
  * {@code CLIPVisionTransformer} and {@code CLIPVisionEmbeddings}): patch embedding conv (no bias), class token,
  * learned position embeddings, {@code pre_layrnorm} (sic, the checkpoint's name), the encoder layers, {@code
- * post_layernorm} on the class token, and the bias-free {@code visual_projection}. The image encoder of Stable
+ * post_layernorm} on the class token, and the bias-free {@code visual_projection}. The encoder layers are the text
+ * tower's {@link CLIPEncoderLayer}, without a mask. The image encoder of Stable
  * Video Diffusion (and of I2VGen-XL).
  */
 public final class CLIPVisionModelWithProjection {
@@ -47,8 +49,8 @@ public final class CLIPVisionModelWithProjection {
     this.positionEmbedding = emb.at("position_embedding").get("weight", config.numPositions(), d);
     this.preLayrnorm = LayerNorm.load(vm.at("pre_layrnorm"), d, config.layerNormEps());
     for (int i = 0; i < config.numHiddenLayers(); i++) {
-      layers.add(new CLIPEncoderLayer(vm.at("encoder").at("layers").at(i), d, config.intermediateSize(),
-          config.numAttentionHeads(), config.hiddenAct(), config.layerNormEps()));
+      layers.add(new CLIPEncoderLayer(vm.at("encoder").at("layers").at(i), d, config.numAttentionHeads(),
+          config.intermediateSize(), config.hiddenAct(), config.layerNormEps()));
     }
     this.postLayernorm = LayerNorm.load(vm.at("post_layernorm"), d, config.layerNormEps());
     this.visualProjection = Linear.load(w.at("visual_projection"), d, config.projectionDim(), false);

@@ -57,6 +57,13 @@ class ManifestTest {
         (c, w) -> new UNetSpatioTemporalConditionModel(UNetSpatioTemporalConditionConfig.parse(c), w));
   }
 
+  @Test
+  void svdXtVae() {
+    Path dir = manifestDir("svd-xt-vae");
+    assertRequestsExactly(dir, JsonConfig.read(dir.resolve("config.json")), 374,
+        (c, w) -> new AutoencoderKLTemporalDecoder(AutoencoderKLTemporalDecoderConfig.parse(c), w));
+  }
+
   /** The 14-frame img2vid config (an alternate in the manifest) gives the same tensors. */
   @Test
   void svdUnetAlternateConfigs() throws IOException {
