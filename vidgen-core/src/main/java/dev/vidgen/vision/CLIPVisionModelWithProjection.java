@@ -101,7 +101,9 @@ public final class CLIPVisionModelWithProjection {
       }
       NDArray pooledOutput = h.get(":, 0, :"); // (B, D): the class token
       pooledOutput = postLayernorm.forward(pooledOutput);
-      return visualProjection.forward(pooledOutput); // (B, projection_dim)
+      NDArray imageEmbeds = visualProjection.forward(pooledOutput); // (B, projection_dim)
+      imageEmbeds.attach(pixelValues.getManager()); // the chain started from the class embedding (a weight)
+      return imageEmbeds;
     });
   }
 }

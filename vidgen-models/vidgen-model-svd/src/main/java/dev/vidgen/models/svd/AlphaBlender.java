@@ -89,7 +89,9 @@ public final class AlphaBlender {
         alpha = alpha.neg().add(1f); // 1.0 - alpha
       }
       NDArray oneMinusAlpha = alpha.neg().add(1f);
-      return alpha.mul(xSpatial).add(oneMinusAlpha.mul(xTemporal));
+      // alpha * x_spatial + (1 - alpha) * x_temporal, with the inputs as first operands so that the result lives
+      // in their manager (alpha is derived from a weight)
+      return xSpatial.mul(alpha).add(xTemporal.mul(oneMinusAlpha));
     });
   }
 }

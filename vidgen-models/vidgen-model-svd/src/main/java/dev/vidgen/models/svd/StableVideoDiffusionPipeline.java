@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.vidgen.api.GenerationInfo;
@@ -186,7 +187,9 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
     long t0 = System.nanoTime();
     TorchGenerator generator = new TorchGenerator(seed);
     PilImage pil = PilImage.fromBufferedImage(req.image());
-    try (NDManager run = c.manager().newSubManager()) {
+    // the run's manager owns what survives a phase; the scope frees every temporary made on this thread, whatever
+    // manager its first operand put it in
+    try (NDManager run = c.manager().newSubManager(); NDScope scope = new NDScope()) {
       // 3. encode the input image with CLIP (row 0 of the guidance batch: zeros)
       NDArray imageEmbeddings = encodeImage(run, pil, cfg, rec); // (2, 1, proj) or (1, 1, proj)
       // 4. encode the noise-augmented image with the VAE

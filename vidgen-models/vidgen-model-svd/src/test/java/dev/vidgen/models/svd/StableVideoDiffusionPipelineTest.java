@@ -81,4 +81,19 @@ class StableVideoDiffusionPipelineTest {
       assertFalse(Float.isNaN(v.frames()[0]));
     }
   }
+
+  /** Nothing a generation allocates outlives it: the pipeline holds as many native arrays after as before. */
+  @Test
+  void generationsLeakNoNativeArrays() {
+    try (VideoPipeline p = VideoPipeline.builder().folder(SvdFixture.modelDir()).build()) {
+      GenerationRequest r = GenerationRequest.builder().image(SvdFixture.caseDir().resolve("conditioning.png"))
+          .height(32).width(48).frames(3).steps(2).decodeChunkSize(2).seed(7).build();
+      long before = p.liveNativeArrays();
+      p.generate(r);
+      long afterOne = p.liveNativeArrays();
+      p.generate(r);
+      assertEquals(before, afterOne, "native arrays after one generation");
+      assertEquals(before, p.liveNativeArrays(), "native arrays after two generations");
+    }
+  }
 }
