@@ -3,6 +3,7 @@ package dev.vidgen.models.svd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.vidgen.nn.BasicTransformerBlock;
 import dev.vidgen.nn.GroupNorm;
 import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Scopes;
@@ -42,8 +43,9 @@ public final class TransformerSpatioTemporalModel {
     this.norm = GroupNorm.load(w.at("norm"), 32, inChannels, 1e-6);
     this.projIn = Linear.load(w.at("proj_in"), inChannels, innerDim);
     for (int d = 0; d < numLayers; d++) {
-      transformerBlocks.add(new BasicTransformerBlock(w.at("transformer_blocks").at(d), innerDim,
-          numAttentionHeads, attentionHeadDim, crossAttentionDim));
+      // BasicTransformerBlock(inner_dim, num_attention_heads, attention_head_dim, cross_attention_dim): defaults
+      transformerBlocks.add(new BasicTransformerBlock(w.at("transformer_blocks").at(d),
+          BasicTransformerBlock.Config.of(innerDim, numAttentionHeads, attentionHeadDim, crossAttentionDim)));
     }
     int timeMixInnerDim = innerDim;
     for (int d = 0; d < numLayers; d++) {
