@@ -206,6 +206,8 @@ public final class VideoPipeline implements AutoCloseable {
       Device dev = EngineSetup.device(device);
       checkArgument(dev.isGpu() || precision == Precision.FLOAT32,
           "precision %s needs a GPU; on the CPU use FLOAT32", precision);
+      checkArgument(precision != Precision.BFLOAT16, "precision BFLOAT16 is not available yet: DJL 0.36's PyTorch "
+          + "binding aborts the JVM when it converts tensors to bfloat16; use FLOAT16 on GPUs");
       ModelRegistry reg = registry != null ? registry : ModelRegistry.installed();
       ModelLocator loc = locator != null ? locator : ModelLocator.system();
       Path dir = folder;

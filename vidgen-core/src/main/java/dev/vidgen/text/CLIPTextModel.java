@@ -25,7 +25,7 @@ import java.util.List;
  * {@code embeddings.position_ids} buffer (non-persistent since transformers 4.31, but written by older
  * conversions) is {@code arange(max_position_embeddings)} and is ignored when present.
  */
-public final class CLIPTextModel {
+public final class CLIPTextModel implements dev.vidgen.spi.TextEncoder {
   /** Keys a checkpoint may hold that this model knowingly skips. */
   public static final List<String> KEYS_TO_IGNORE_ON_LOAD = List.of("text_model\\.embeddings\\.position_ids");
 
@@ -129,5 +129,11 @@ public final class CLIPTextModel {
     }
     NDArray mask = manager.create(m, new Shape(1, 1, length, length)); // (1, 1, L, L)
     return dtype == DataType.FLOAT32 ? mask : mask.toType(dtype, false);
+  }
+
+  /** {@link dev.vidgen.spi.TextEncoder}: CLIP attends causally and ignores the padding mask, as transformers does. */
+  @Override
+  public NDArray encode(NDArray inputIds, NDArray attentionMask) {
+    return forward(inputIds);
   }
 }

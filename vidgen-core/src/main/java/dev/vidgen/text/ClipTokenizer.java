@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * <p>Thread safety: {@link #encode} may be called from several threads; {@link #close} releases the native
  * tokenizer.
  */
-public final class ClipTokenizer implements AutoCloseable {
+public final class ClipTokenizer implements dev.vidgen.spi.Tokenizer, AutoCloseable {
   /** transformers' {@code CLIPTokenizer} keeps the merges of lines {@code [1, 49152 - 256 - 2 + 1)} of merges.txt. */
   private static final int MAX_MERGES = 49152 - 256 - 2;
 

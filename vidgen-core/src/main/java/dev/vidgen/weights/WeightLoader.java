@@ -53,6 +53,9 @@ public final class WeightLoader {
   }
 
   NDArray remember(String key, NDArray value) {
+    // Weights outlive any scope that happens to be open while a model loads (e.g. a model loaded lazily inside a
+    // generation): keep them out of it, so closing the scope cannot free them.
+    ai.djl.ndarray.NDScope.unregister(value);
     parameters.put(key, value);
     return value;
   }

@@ -25,7 +25,7 @@ import java.util.List;
  * <p>Scaling is the caller's: the pipeline divides latents by {@code scaling_factor} (and adds {@code shift_factor}
  * where the family uses it) before {@link #decode}.
  */
-public final class AutoencoderKL {
+public final class AutoencoderKL implements dev.vidgen.spi.LatentDecoder {
   private final AutoencoderKLConfig config;
   private final Encoder encoder;
   private final Decoder decoder;
@@ -84,6 +84,7 @@ public final class AutoencoderKL {
    * As {@link #decode(NDArray)}, {@code chunkSize} images at a time (diffusers' sliced decoding generalised), so
    * that peak memory follows the chunk, not N. The result is the same as one call.
    */
+  @Override
   public NDArray decode(NDArray z, int chunkSize) {
     if (chunkSize < 1) {
       throw new IllegalArgumentException("AutoencoderKL.decode: chunkSize must be >= 1 but was " + chunkSize);

@@ -107,6 +107,8 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
   @Override
   public Video generate(GenerationRequest req, String modelName) {
     GenerationDefaults d = c.defaults();
+    checkArgument(req.image() == null, "%s is text-to-video and takes no image; use an image-to-video model "
+        + "(e.g. svd-xt) for --image", pipelineClass());
     int height = req.height() != null ? req.height() : d.height();
     int width = req.width() != null ? req.width() : d.width();
     checkArgument(height % d.sizeMultiple() == 0, "height %s is not divisible by %s (%s)", height, d.sizeMultiple(),

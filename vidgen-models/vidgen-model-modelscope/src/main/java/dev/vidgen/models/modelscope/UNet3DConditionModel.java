@@ -13,6 +13,7 @@ import dev.vidgen.nn.ResnetBlock2D;
 import dev.vidgen.nn.Scopes;
 import dev.vidgen.nn.TimestepEmbedding;
 import dev.vidgen.nn.Timesteps;
+import dev.vidgen.spi.Denoiser;
 import dev.vidgen.weights.JsonConfig;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
@@ -31,7 +32,7 @@ import java.util.List;
  * attention_mask} (unused by diffusers' own blocks), {@code down_block_additional_residuals}, {@code
  * mid_block_additional_residual}, FreeU. Safe to use from one thread at a time.
  */
-public final class UNet3DConditionModel {
+public final class UNet3DConditionModel implements Denoiser<UNet3DConditionModel.Input> {
   /** The diffusers class name, for messages. */
   public static final String CLASS_NAME = "UNet3DConditionModel";
 
@@ -282,5 +283,19 @@ public final class UNet3DConditionModel {
       throw new IllegalArgumentException("encoderHiddenStates must be [" + batch + " (the sample's batch), sequence, "
           + config.crossAttentionDim() + " (cross_attention_dim)], got " + encoder);
     }
+  }
+
+  /**
+   * The inputs of one call, named as in diffusers' {@code forward}.
+   *
+   * @param sample noisy latents {@code [B, C, F, h, w]}
+   * @param timestep {@code [B]} or {@code [1]} (float32 or int64)
+   * @param encoderHiddenStates prompt embeddings {@code [B, S, cross_attention_dim]}
+   */
+  public record Input(NDArray sample, NDArray timestep, NDArray encoderHiddenStates) {}
+
+  @Override
+  public NDArray predict(Input input) {
+    return forward(input.sample(), input.timestep(), input.encoderHiddenStates());
   }
 }
