@@ -8,6 +8,7 @@ import dev.vidgen.nn.Conv;
 import dev.vidgen.nn.LayerNorm;
 import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Scopes;
+import dev.vidgen.spi.ImageEncoder;
 import dev.vidgen.text.CLIPEncoderLayer;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
@@ -24,7 +25,7 @@ import java.util.List;
  * tower's {@link CLIPEncoderLayer}, without a mask. The image encoder of Stable
  * Video Diffusion (and of I2VGen-XL).
  */
-public final class CLIPVisionModelWithProjection {
+public final class CLIPVisionModelWithProjection implements ImageEncoder {
   /** transformers writes {@code position_ids} into checkpoints made before v4.31; it is {@code arange} anyway. */
   public static final List<String> KEYS_TO_IGNORE = List.of("vision_model\\.embeddings\\.position_ids");
 
@@ -69,6 +70,12 @@ public final class CLIPVisionModelWithProjection {
 
   public CLIPVisionConfig config() {
     return config;
+  }
+
+  /** {@link ImageEncoder}: the image embeddings, as {@link #forward}. */
+  @Override
+  public NDArray encode(NDArray pixels) {
+    return forward(pixels);
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.vidgen.models.autoencoders.AutoencoderKLConfig;
 import dev.vidgen.models.autoencoders.Encoder;
 import dev.vidgen.nn.Conv;
 import dev.vidgen.nn.Scopes;
+import dev.vidgen.spi.LatentDecoder;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
 import dev.vidgen.weights.Weights;
@@ -24,7 +25,7 @@ import java.util.List;
  * followed by {@code quant_conv}; the {@link TemporalDecoder} decodes the frames of one call together, mixing them
  * in its spatio-temporal resnets and its final temporal convolution. There is no {@code post_quant_conv}.
  */
-public final class AutoencoderKLTemporalDecoder {
+public final class AutoencoderKLTemporalDecoder implements LatentDecoder {
   private final AutoencoderKLTemporalDecoderConfig config;
   private final Encoder encoder;
   private final TemporalDecoder decoder;
@@ -97,7 +98,7 @@ public final class AutoencoderKLTemporalDecoder {
    * @param z {@code [B*F, latent_channels, h, w]}, already divided by {@code scaling_factor}
    * @return {@code [B*F, out_channels, H, W]}
    */
-  public NDArray decode(NDArray z, int numFrames) {
+  public NDArray decodeFrames(NDArray z, int numFrames) {
     checkLatents(z);
     long n = z.getShape().get(0);
     if (numFrames < 1 || n % numFrames != 0) {
@@ -135,10 +136,23 @@ public final class AutoencoderKLTemporalDecoder {
       for (long i = 0; i < n; i += decodeChunkSize) {
         long end = Math.min(i + decodeChunkSize, n);
         NDArray chunk = z.get(new NDIndex("{}:{}", i, end)); // (end - i, C, h, w)
-        frames.add(decode(chunk, Math.toIntExact(end - i)));
+        frames.add(decodeFrames(chunk, Math.toIntExact(end - i)));
       }
       return NDArrays.concat(frames, 0);
     });
+  }
+
+  /**
+   * {@link LatentDecoder}: all latents are the frames of one video, decoded in calls of {@code chunkSize} frames as
+   * {@link #decode(NDArray, int, int)} does. Unlike a per-frame VAE, the result depends on the chunk size (the
+   * temporal layers only see the frames of their call), exactly as diffusers' {@code decode_chunk_size} does.
+   *
+   * @param latents {@code [F, latent_channels, h, w]}, already divided by {@code scaling_factor}
+   */
+  @Override
+  public NDArray decode(NDArray latents, int chunkSize) {
+    checkLatents(latents);
+    return decode(latents, Math.toIntExact(latents.getShape().get(0)), chunkSize);
   }
 
   private void checkLatents(NDArray z) {

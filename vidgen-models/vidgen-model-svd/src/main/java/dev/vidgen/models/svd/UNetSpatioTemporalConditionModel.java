@@ -11,6 +11,7 @@ import dev.vidgen.nn.Ops;
 import dev.vidgen.nn.Scopes;
 import dev.vidgen.nn.TimestepEmbedding;
 import dev.vidgen.nn.Timesteps;
+import dev.vidgen.spi.Denoiser;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
 import dev.vidgen.weights.Weights;
@@ -26,7 +27,17 @@ import java.util.List;
  *
  * <p>Not thread-safe to construct; {@link #forward} is pure and may be called from one thread at a time.
  */
-public final class UNetSpatioTemporalConditionModel {
+public final class UNetSpatioTemporalConditionModel implements Denoiser<UNetSpatioTemporalConditionModel.Input> {
+  /**
+   * The inputs of one call, named as in diffusers' {@code forward}.
+   *
+   * @param sample {@code [B, F, in_channels, h, w]}: scaled noisy latents concatenated with the image latents
+   * @param timestep {@code [1]}, {@code [B]} or a scalar: the continuous timestep
+   * @param encoderHiddenStates {@code [B, S, cross_attention_dim]}: the image embedding
+   * @param addedTimeIds {@code [B, 3]}: fps − 1, motion bucket id, noise augmentation strength
+   */
+  public record Input(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, NDArray addedTimeIds) {}
+
   private final UNetSpatioTemporalConditionConfig config;
   private final Conv convIn;
   private final Timesteps timeProj;
@@ -128,6 +139,11 @@ public final class UNetSpatioTemporalConditionModel {
 
   public UNetSpatioTemporalConditionConfig config() {
     return config;
+  }
+
+  @Override
+  public NDArray predict(Input input) {
+    return forward(input.sample(), input.timestep(), input.encoderHiddenStates(), input.addedTimeIds());
   }
 
   /**

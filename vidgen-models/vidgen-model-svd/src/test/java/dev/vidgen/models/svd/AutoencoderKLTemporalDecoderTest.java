@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.vidgen.api.HostTensor;
+import dev.vidgen.spi.LatentDecoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,10 @@ class AutoencoderKLTemporalDecoderTest {
       NDArray z = SvdFixture.nd(m, "vae.decode.call0.input").concat(SvdFixture.nd(m, "vae.decode.call1.input"), 0);
       HostTensor decoded = SvdFixture.host(vae.decode(z, 6, 4));
       SvdFixture.assertParity("vae.decoded", SvdFixture.ref("vae.decoded"), decoded, REL_TOL);
+      // the same through the SPI view: one video, chunks of 4
+      LatentDecoder spi = vae;
+      SvdFixture.assertParity("vae.decoded (LatentDecoder)", SvdFixture.ref("vae.decoded"),
+          SvdFixture.host(spi.decode(z, 4)), REL_TOL);
     }
   }
 

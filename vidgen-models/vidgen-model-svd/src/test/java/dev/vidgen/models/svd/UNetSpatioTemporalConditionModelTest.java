@@ -42,7 +42,8 @@ class UNetSpatioTemporalConditionModelTest {
       NDArray ehs = SvdFixture.nd(m, ehsName);
       // encoder_hidden_states and added_time_ids are the same for every step; the fixture records them at step 0
       NDArray ids = SvdFixture.nd(m, "unet.step0.added_time_ids");
-      return SvdFixture.host(unet.forward(sample, t, ehs, ids));
+      // through the SPI view (predict = forward)
+      return SvdFixture.host(unet.predict(new UNetSpatioTemporalConditionModel.Input(sample, t, ehs, ids)));
     }
   }
 
