@@ -1,0 +1,52 @@
+package dev.vidgen.models.svd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.vidgen.nn.Downsample2D;
+import dev.vidgen.nn.Scopes;
+import dev.vidgen.weights.Weights;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Port of diffusers v0.32.2 {@code models/unets/unet_3d_blocks.py} ({@code CrossAttnDownBlockSpatioTemporal}):
+ * {@code num_layers} pairs of {@link SpatioTemporalResBlock} (eps 1e-6) and {@link
+ * TransformerSpatioTemporalModel}, then an optional stride-2 conv down-sampler.
+ */
+public final class CrossAttnDownBlockSpatioTemporal implements SpatioTemporalDownBlock {
+  private final List<SpatioTemporalResBlock> resnets = new ArrayList<>();
+  private final List<TransformerSpatioTemporalModel> attentions = new ArrayList<>();
+  private final Downsample2D downsampler;
+
+  public CrossAttnDownBlockSpatioTemporal(Weights w, int inChannels, int outChannels, int tembChannels,
+      int numLayers, int transformerLayersPerBlock, int numAttentionHeads, int crossAttentionDim,
+      boolean addDownsample) {
+    for (int i = 0; i < numLayers; i++) {
+      int in = i == 0 ? inChannels : outChannels;
+      resnets.add(SpatioTemporalResBlock.unet(w.at("resnets").at(i), in, outChannels, tembChannels, 1e-6));
+      attentions.add(new TransformerSpatioTemporalModel(w.at("attentions").at(i), numAttentionHeads,
+          outChannels / numAttentionHeads, outChannels, transformerLayersPerBlock, crossAttentionDim));
+    }
+    this.downsampler = addDownsample ? new Downsample2D(w.at("downsamplers").at(0), outChannels, outChannels, true,
+        1) : null;
+  }
+
+  @Override
+  public NDList forward(NDArray hiddenStates, NDArray temb, NDArray encoderHiddenStates,
+      NDArray imageOnlyIndicator) {
+    return Scopes.keepAll(() -> {
+      NDList outputStates = new NDList();
+      NDArray h = hiddenStates;
+      for (int i = 0; i < resnets.size(); i++) {
+        h = resnets.get(i).forward(h, temb, imageOnlyIndicator);
+        h = attentions.get(i).forward(h, encoderHiddenStates, imageOnlyIndicator);
+        outputStates.add(h);
+      }
+      if (downsampler != null) {
+        h = downsampler.forward(h);
+        outputStates.add(h);
+      }
+      return outputStates;
+    });
+  }
+}
