@@ -158,9 +158,11 @@ public final class LTXPipeline implements ModelPipeline {
     Shape packedShape = new Shape(1, seqLen, (long) channels * pt * p * p);
     HostTensor given = req.initialLatents();
     if (given != null) {
-      checkArgument(Arrays.equals(given.shape(), packedShape.getShape()),
-          "initialLatents have shape %s, expected packed latents %s ([batch, latent frames*height*width, channels])",
-          Arrays.toString(given.shape()), packedShape);
+      checkArgument(Arrays.equals(given.shape(), packedShape.getShape())
+          || Arrays.equals(given.shape(), unpackedShape.getShape()),
+          "initialLatents have shape %s, expected packed latents %s ([batch, latent frames*height*width, channels]) "
+              + "or unpacked noise %s ([batch, channels, latent frames, height, width])",
+          Arrays.toString(given.shape()), packedShape, unpackedShape);
     }
     Recorder rec = new Recorder(req.recorder());
     long t0 = System.nanoTime();
@@ -184,7 +186,12 @@ public final class LTXPipeline implements ModelPipeline {
 
       // 4. initial latents: noise (B, C, F, H, W) packed to tokens (B, F*H*W, C)
       NDArray latents;
-      if (given != null) {
+      if (given != null && given.rank() == 5) {
+        NDArray noise = run.create(given.data(), unpackedShape);
+        rec.record("latents.initial_unpacked", noise);
+        latents = packLatents(noise, p, pt);
+        noise.close();
+      } else if (given != null) {
         latents = run.create(given.data(), packedShape);
         rec.record("latents.initial_unpacked", unpackLatents(latents, latentNumFrames, latentHeight, latentWidth, p,
             pt));
