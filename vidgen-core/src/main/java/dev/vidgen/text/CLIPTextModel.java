@@ -63,8 +63,13 @@ public final class CLIPTextModel implements dev.vidgen.spi.TextEncoder {
    * every tensor must be used and have the shape the config implies.
    */
   public static CLIPTextModel load(Path textEncoderDir, NDManager manager, DataType dtype) {
+    return load(textEncoderDir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static CLIPTextModel load(Path textEncoderDir, NDManager manager, DataType dtype, String variant) {
     CLIPTextConfig config = CLIPTextConfig.read(textEncoderDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(textEncoderDir, null, "model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(textEncoderDir, variant, "model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       CLIPTextModel model = new CLIPTextModel(config, loader.root());
       loader.finish("CLIPTextModel", KEYS_TO_IGNORE_ON_LOAD);

@@ -68,8 +68,13 @@ public final class T5EncoderModel implements dev.vidgen.spi.TextEncoder {
    * @param dtype the parameters' dtype (norms and softmax still run in float32)
    */
   public static T5EncoderModel load(Path dir, NDManager manager, DataType dtype) {
+    return load(dir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static T5EncoderModel load(Path dir, NDManager manager, DataType dtype, String variant) {
     T5Config cfg = T5Config.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, null, "model")) {
+    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "model")) {
       WeightLoader loader = new WeightLoader(src, manager, dtype);
       T5EncoderModel m = new T5EncoderModel(cfg, loader.root());
       loader.finish("T5EncoderModel", IGNORED_KEYS);

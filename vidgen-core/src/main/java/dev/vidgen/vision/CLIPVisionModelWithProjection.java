@@ -59,8 +59,13 @@ public final class CLIPVisionModelWithProjection implements ImageEncoder {
 
   /** Loads {@code config.json} and {@code model.safetensors} of an {@code image_encoder/} folder, strictly. */
   public static CLIPVisionModelWithProjection load(Path dir, NDManager manager, DataType dtype) {
+    return load(dir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static CLIPVisionModelWithProjection load(Path dir, NDManager manager, DataType dtype, String variant) {
     CLIPVisionConfig config = CLIPVisionConfig.read(dir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(dir, null, "model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(dir, variant, "model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       CLIPVisionModelWithProjection model = new CLIPVisionModelWithProjection(config, loader.root());
       loader.finish("CLIPVisionModelWithProjection", KEYS_TO_IGNORE);

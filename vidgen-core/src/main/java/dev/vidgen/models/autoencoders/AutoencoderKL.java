@@ -48,8 +48,13 @@ public final class AutoencoderKL implements dev.vidgen.spi.LatentDecoder {
 
   /** Loads a {@code vae/} folder ({@code config.json} + {@code diffusion_pytorch_model.safetensors}), strictly. */
   public static AutoencoderKL load(Path vaeDir, NDManager manager, DataType dtype) {
+    return load(vaeDir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static AutoencoderKL load(Path vaeDir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLConfig config = AutoencoderKLConfig.read(vaeDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       AutoencoderKL model = new AutoencoderKL(config, loader.root());
       loader.finish("AutoencoderKL", List.of());

@@ -92,7 +92,7 @@ public final class VidgenCli {
   private static final List<String> GENERATE_FLAGS = List.of("--model", "--prompt", "--negative-prompt", "--frames",
       "--height", "--width", "--steps", "--guidance", "--seed", "--fps", "--scheduler", "--image", "--output",
       "--device", "--precision", "--eta", "--threads", "--quality", "--motion-bucket-id", "--noise-aug-strength",
-      "--decode-chunk-size");
+      "--decode-chunk-size", "--variant");
 
   private static Map<String, String> parseFlags(List<String> args, List<String> known, List<String> booleans) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -216,6 +216,9 @@ public final class VidgenCli {
     if (f.containsKey("--precision")) {
       pb.precision(Precision.parse(f.get("--precision")));
     }
+    if (f.containsKey("--variant")) {
+      pb.variant(f.get("--variant"));
+    }
     if (f.containsKey("--threads")) {
       pb.threads(intFlag(f, "--threads"));
     }
@@ -306,7 +309,8 @@ public final class VidgenCli {
             --scheduler NAME          e.g. ddim, dpm++, euler, euler-a
             --image FILE              conditioning image (image-to-video models)
             --motion-bucket-id N --noise-aug-strength X --decode-chunk-size N   (SVD)
-            --device cpu|auto|cuda[:N] --precision float32|float16|bfloat16 --threads N
+            --device cpu|auto|cuda[:N] --precision float32|float16 --threads N
+            --variant NAME            weight files of a variant, e.g. fp16 for *.fp16.safetensors
             -o, --output FILE         .mp4, .gif, or a folder for PNG frames (default out.mp4)
             --overwrite               replace an existing output
             --quality Q               encoder quality 0..100 (default 80)

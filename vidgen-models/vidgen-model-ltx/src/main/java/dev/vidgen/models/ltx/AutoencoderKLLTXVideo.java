@@ -38,8 +38,13 @@ public final class AutoencoderKLLTXVideo implements dev.vidgen.spi.LatentDecoder
 
   /** Loads {@code vae/} strictly. */
   public static AutoencoderKLLTXVideo load(Path dir, NDManager manager, DataType dtype) {
+    return load(dir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static AutoencoderKLLTXVideo load(Path dir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLLTXVideoConfig cfg = AutoencoderKLLTXVideoConfig.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(src, manager, dtype);
       AutoencoderKLLTXVideo m = new AutoencoderKLLTXVideo(cfg, loader.root());
       loader.finish("AutoencoderKLLTXVideo", List.of());

@@ -62,10 +62,11 @@ public final class LTXPipeline implements ModelPipeline {
     try {
       DataType dtype = options.dataType();
       T5Tokenizer tokenizer = T5Tokenizer.load(index.componentDir("tokenizer"));
-      T5EncoderModel text = T5EncoderModel.load(index.componentDir("text_encoder"), manager, dtype);
+      String variant = options.variant();
+      T5EncoderModel text = T5EncoderModel.load(index.componentDir("text_encoder"), manager, dtype, variant);
       LTXVideoTransformer3DModel transformer = LTXVideoTransformer3DModel.load(index.componentDir("transformer"),
-          manager, dtype);
-      AutoencoderKLLTXVideo vae = AutoencoderKLLTXVideo.load(index.componentDir("vae"), manager, dtype);
+          manager, dtype, variant);
+      AutoencoderKLLTXVideo vae = AutoencoderKLLTXVideo.load(index.componentDir("vae"), manager, dtype, variant);
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
       Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
           : Schedulers.switchTo(schedulerConfig, options.scheduler());

@@ -85,8 +85,13 @@ public final class LTXVideoTransformer3DModel
 
   /** Loads {@code transformer/} (config.json and the weights, single file or shards) strictly. */
   public static LTXVideoTransformer3DModel load(Path dir, NDManager manager, DataType dtype) {
+    return load(dir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static LTXVideoTransformer3DModel load(Path dir, NDManager manager, DataType dtype, String variant) {
     LTXVideoTransformer3DConfig cfg = LTXVideoTransformer3DConfig.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(src, manager, dtype);
       LTXVideoTransformer3DModel m = new LTXVideoTransformer3DModel(cfg, loader.root());
       loader.finish("LTXVideoTransformer3DModel", List.of());

@@ -58,9 +58,9 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
     try {
       DataType dtype = options.dataType();
       ClipTokenizer tokenizer = ClipTokenizer.load(index.componentDir("tokenizer"));
-      CLIPTextModel text = CLIPTextModel.load(index.componentDir("text_encoder"), manager, dtype);
-      UNet3DConditionModel unet = UNet3DConditionModel.load(index.componentDir("unet"), manager, dtype);
-      AutoencoderKL vae = AutoencoderKL.load(index.componentDir("vae"), manager, dtype);
+      CLIPTextModel text = CLIPTextModel.load(index.componentDir("text_encoder"), manager, dtype, options.variant());
+      UNet3DConditionModel unet = UNet3DConditionModel.load(index.componentDir("unet"), manager, dtype, options.variant());
+      AutoencoderKL vae = AutoencoderKL.load(index.componentDir("vae"), manager, dtype, options.variant());
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
       Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
           : Schedulers.switchTo(schedulerConfig, options.scheduler());

@@ -109,9 +109,14 @@ public final class UNet3DConditionModel implements Denoiser<UNet3DConditionModel
    * @param dtype floating-point type of the weights and of the computation
    */
   public static UNet3DConditionModel load(Path unetDir, NDManager manager, DataType dtype) {
+    return load(unetDir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static UNet3DConditionModel load(Path unetDir, NDManager manager, DataType dtype, String variant) {
     UNet3DConfig config = UNet3DConfig.parse(JsonConfig.read(unetDir.resolve("config.json")));
     NDManager weights = manager.newSubManager();
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, weights, dtype);
       UNet3DConditionModel model = new UNet3DConditionModel(config, loader.root());
       loader.finish(CLASS_NAME, List.of());

@@ -125,4 +125,31 @@ class TextToVideoSDPipelineTest {
       p.generate(r); // the original still works after its view closed
     }
   }
+
+  @Test
+  void variantWeightFilesLoadWhenAskedFor(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+    // A folder whose weights exist only as *.fp16.safetensors (as published fp16 variants are named).
+    Path src = Fixtures.caseDir("modelscope-tiny").resolve("model");
+    try (Stream<Path> files = Files.walk(src)) {
+      for (Path f : files.toList()) {
+        Path rel = src.relativize(f);
+        String name = f.getFileName().toString().replace(".safetensors", ".fp16.safetensors");
+        Path out = tmp.resolve(rel).resolveSibling(name);
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(tmp.resolve(rel));
+        } else {
+          Files.copy(f, out);
+        }
+      }
+    }
+    dev.vidgen.api.WeightsException e = assertThrows(dev.vidgen.api.WeightsException.class,
+        () -> VideoPipeline.load(tmp).close());
+    assertTrue(e.getMessage().contains("no weights found"), e.getMessage());
+    GenerationRequest r = GenerationRequest.builder().prompt("a cat").frames(2).height(32).width(32).steps(2)
+        .seed(5).build();
+    try (VideoPipeline fp16 = VideoPipeline.builder().folder(tmp).variant("fp16").build();
+        VideoPipeline plain = VideoPipeline.load(src)) {
+      assertTrue(java.util.Arrays.equals(plain.generate(r).frames(), fp16.generate(r).frames()));
+    }
+  }
 }

@@ -57,9 +57,14 @@ public final class AutoencoderKLTemporalDecoder implements LatentDecoder {
 
   /** Loads a {@code vae/} folder ({@code config.json} + {@code diffusion_pytorch_model.safetensors}), strictly. */
   public static AutoencoderKLTemporalDecoder load(Path vaeDir, NDManager manager, DataType dtype) {
+    return load(vaeDir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static AutoencoderKLTemporalDecoder load(Path vaeDir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLTemporalDecoderConfig config = AutoencoderKLTemporalDecoderConfig.read(vaeDir.resolve(
         "config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       AutoencoderKLTemporalDecoder model = new AutoencoderKLTemporalDecoder(config, loader.root());
       loader.finish("AutoencoderKLTemporalDecoder", List.of());

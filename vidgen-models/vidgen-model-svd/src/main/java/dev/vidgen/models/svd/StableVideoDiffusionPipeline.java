@@ -81,15 +81,15 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
       CLIPImageProcessor featureExtractor = CLIPImageProcessor.read(index.componentDir("feature_extractor")
           .resolve("preprocessor_config.json"));
       CLIPVisionModelWithProjection imageEncoder = CLIPVisionModelWithProjection.load(
-          index.componentDir("image_encoder"), manager, dtype);
+          index.componentDir("image_encoder"), manager, dtype, options.variant());
       UNetSpatioTemporalConditionModel unet = UNetSpatioTemporalConditionModel.load(index.componentDir("unet"),
-          manager, dtype);
+          manager, dtype, options.variant());
       AutoencoderKLTemporalDecoderConfig vaeConfig = AutoencoderKLTemporalDecoderConfig.read(
           index.componentDir("vae").resolve("config.json"));
       // needs_upcasting: a half-precision VAE with force_upcast runs in float32
       DataType vaeDtype = vaeConfig.forceUpcast() ? DataType.FLOAT32 : dtype;
       AutoencoderKLTemporalDecoder vae = AutoencoderKLTemporalDecoder.load(index.componentDir("vae"), manager,
-          vaeDtype);
+          vaeDtype, options.variant());
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
       Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
           : Schedulers.switchTo(schedulerConfig, options.scheduler());

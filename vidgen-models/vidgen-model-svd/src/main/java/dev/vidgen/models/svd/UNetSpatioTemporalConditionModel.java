@@ -128,8 +128,13 @@ public final class UNetSpatioTemporalConditionModel implements Denoiser<UNetSpat
    * @param dtype floating-point precision of the weights and the computation
    */
   public static UNetSpatioTemporalConditionModel load(Path unetDir, NDManager manager, DataType dtype) {
+    return load(unetDir, manager, dtype, null);
+  }
+
+  /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
+  public static UNetSpatioTemporalConditionModel load(Path unetDir, NDManager manager, DataType dtype, String variant) {
     UNetSpatioTemporalConditionConfig config = UNetSpatioTemporalConditionConfig.read(unetDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, null, "diffusion_pytorch_model")) {
+    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       UNetSpatioTemporalConditionModel model = new UNetSpatioTemporalConditionModel(config, loader.root());
       loader.finish("UNetSpatioTemporalConditionModel", List.of());
