@@ -1,5 +1,6 @@
 package dev.vidgen.noise;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -36,9 +37,19 @@ public final class TorchGenerator implements NoiseSource {
     return seed;
   }
 
-  /** Standard normal noise of {@code shape}, float32, in {@code manager} (which must be on the CPU). */
+  /**
+   * Standard normal noise of {@code shape}, float32, in {@code manager}. The numbers are always drawn on the CPU,
+   * as diffusers draws them, then moved to the manager's device, so a seed gives the same noise on every device.
+   */
   @Override
   public NDArray randn(NDManager manager, Shape shape) {
+    if (!manager.getDevice().equals(Device.cpu())) {
+      try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+        NDArray moved = randn(cpu, shape).toDevice(manager.getDevice(), true);
+        moved.attach(manager);
+        return moved;
+      }
+    }
     synchronized (GLOBAL_GENERATOR_LOCK) {
       Engine.getEngine("PyTorch"); // loads libtorch before the JNI call below
       JniUtils.setSeed(seed); // torch.manual_seed: full 64-bit seed (DJL's Engine API takes an int only)

@@ -2,7 +2,6 @@ package dev.vidgen.models.ltx;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -13,12 +12,12 @@ import dev.vidgen.api.GenerationRequest;
 import dev.vidgen.api.HostTensor;
 import dev.vidgen.api.Video;
 import dev.vidgen.noise.TorchGenerator;
+import dev.vidgen.pipeline.PipelineBase;
 import dev.vidgen.pipeline.Denoising;
 import dev.vidgen.pipeline.Recorder;
 import dev.vidgen.schedulers.Scheduler;
 import dev.vidgen.schedulers.SchedulerOptions;
 import dev.vidgen.schedulers.SchedulerRun;
-import dev.vidgen.schedulers.Schedulers;
 import dev.vidgen.spi.GenerationDefaults;
 import dev.vidgen.spi.LoadOptions;
 import dev.vidgen.spi.ModelIndex;
@@ -38,22 +37,21 @@ import java.util.Arrays;
  * {@link AutoencoderKLLTXVideo} decoding (timestep-conditioned for the 0.9.1 VAE). Recorded stage names are
  * those of the ltx-tiny reference fixture.
  */
-public final class LTXPipeline implements ModelPipeline {
+public final class LTXPipeline extends PipelineBase<LTXPipeline.Components> {
   /** diffusers' {@code LTXPipeline.__call__} defaults. */
   static final int DEFAULT_MAX_SEQUENCE_LENGTH = 128;
 
-  private record Components(NDManager manager, DataType dtype, T5Tokenizer tokenizer, T5EncoderModel textEncoder,
+  record Components(NDManager manager, DataType dtype, T5Tokenizer tokenizer, T5EncoderModel textEncoder,
       LTXVideoTransformer3DModel transformer, AutoencoderKLLTXVideo vae, JsonConfig schedulerConfig,
-      GenerationDefaults defaults) {}
-
-  private final Components c;
-  private final Scheduler scheduler;
-  private final boolean owner;
+      GenerationDefaults defaults) implements PipelineBase.Components {}
 
   private LTXPipeline(Components c, Scheduler scheduler, boolean owner) {
-    this.c = c;
-    this.scheduler = scheduler;
-    this.owner = owner;
+    super(c, scheduler, owner);
+  }
+
+  @Override
+  protected ModelPipeline withScheduler(Components components, Scheduler other) {
+    return new LTXPipeline(components, other, false);
   }
 
   /** Loads every component of a diffusers LTX-Video folder; a failure releases what was already loaded. */
@@ -68,8 +66,7 @@ public final class LTXPipeline implements ModelPipeline {
           manager, dtype, variant);
       AutoencoderKLLTXVideo vae = AutoencoderKLLTXVideo.load(index.componentDir("vae"), manager, dtype, variant);
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
-      Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
-          : Schedulers.switchTo(schedulerConfig, options.scheduler());
+      Scheduler scheduler = schedulerFor(schedulerConfig, options.scheduler());
       // diffusers: height 512, width 704, 161 frames, 50 steps, guidance 3.0, frame_rate 25; sizes multiple of 32.
       GenerationDefaults defaults = new GenerationDefaults(704, 512, 161, 50, 3.0, 25, 32,
           "LTXPipeline requires multiples of 32");
@@ -84,21 +81,6 @@ public final class LTXPipeline implements ModelPipeline {
   @Override
   public String pipelineClass() {
     return "LTXPipeline";
-  }
-
-  @Override
-  public GenerationDefaults defaults() {
-    return c.defaults();
-  }
-
-  @Override
-  public String schedulerName() {
-    return scheduler.className();
-  }
-
-  @Override
-  public ModelPipeline withScheduler(String name) {
-    return new LTXPipeline(c, Schedulers.switchTo(c.schedulerConfig(), name), false);
   }
 
   /** {@code calculate_shift}: the dynamic-shift {@code mu} for a token count, interpolated linearly. */
@@ -336,17 +318,5 @@ public final class LTXPipeline implements ModelPipeline {
     NDArray m = mean.reshape(1, -1, 1, 1, 1).toType(latents.getDataType(), false);
     NDArray s = std.reshape(1, -1, 1, 1, 1).toType(latents.getDataType(), false);
     return latents.mul(s).div((float) scalingFactor).add(m);
-  }
-
-  @Override
-  public long liveNativeArrays() {
-    return c.manager().getManagedArrays().size();
-  }
-
-  @Override
-  public void close() {
-    if (owner) {
-      c.manager().close();
-    }
   }
 }

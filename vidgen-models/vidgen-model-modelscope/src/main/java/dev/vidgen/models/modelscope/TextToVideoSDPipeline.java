@@ -13,12 +13,12 @@ import dev.vidgen.api.HostTensor;
 import dev.vidgen.api.Video;
 import dev.vidgen.models.autoencoders.AutoencoderKL;
 import dev.vidgen.noise.TorchGenerator;
+import dev.vidgen.pipeline.PipelineBase;
 import dev.vidgen.pipeline.Denoising;
 import dev.vidgen.pipeline.Recorder;
 import dev.vidgen.schedulers.Scheduler;
 import dev.vidgen.schedulers.SchedulerOptions;
 import dev.vidgen.schedulers.SchedulerRun;
-import dev.vidgen.schedulers.Schedulers;
 import dev.vidgen.spi.GenerationDefaults;
 import dev.vidgen.spi.LoadOptions;
 import dev.vidgen.spi.ModelIndex;
@@ -36,20 +36,19 @@ import java.util.Arrays;
  * UNet3DConditionModel} denoising loop whose scheduler steps frame by frame, and per-frame {@link AutoencoderKL}
  * decoding. The recorded stage names are those of the reference fixtures.
  */
-public final class TextToVideoSDPipeline implements ModelPipeline {
+public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipeline.Components> {
   /** The loaded components, shared by every scheduler view. */
-  private record Components(NDManager manager, Device device, DataType dtype, ClipTokenizer tokenizer,
+  record Components(NDManager manager, Device device, DataType dtype, ClipTokenizer tokenizer,
       CLIPTextModel textEncoder, UNet3DConditionModel unet, AutoencoderKL vae, JsonConfig schedulerConfig,
-      GenerationDefaults defaults) {}
-
-  private final Components c;
-  private final Scheduler scheduler;
-  private final boolean owner;
+      GenerationDefaults defaults) implements PipelineBase.Components {}
 
   private TextToVideoSDPipeline(Components c, Scheduler scheduler, boolean owner) {
-    this.c = c;
-    this.scheduler = scheduler;
-    this.owner = owner;
+    super(c, scheduler, owner);
+  }
+
+  @Override
+  protected ModelPipeline withScheduler(Components components, Scheduler other) {
+    return new TextToVideoSDPipeline(components, other, false);
   }
 
   /** Loads every component of a diffusers folder; a failure releases what was already loaded. */
@@ -62,8 +61,7 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
       UNet3DConditionModel unet = UNet3DConditionModel.load(index.componentDir("unet"), manager, dtype, options.variant());
       AutoencoderKL vae = AutoencoderKL.load(index.componentDir("vae"), manager, dtype, options.variant());
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
-      Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
-          : Schedulers.switchTo(schedulerConfig, options.scheduler());
+      Scheduler scheduler = schedulerFor(schedulerConfig, options.scheduler());
       int vaeScale = vae.spatialScaleFactor();
       // diffusers: height = width = unet.config.sample_size * vae_scale_factor, num_frames = 16, 50 steps,
       // guidance 9.0; ModelScope's videos are 8 fps. ZeroScope's model cards ask for their own sizes.
@@ -87,21 +85,6 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
   @Override
   public String pipelineClass() {
     return "TextToVideoSDPipeline";
-  }
-
-  @Override
-  public GenerationDefaults defaults() {
-    return c.defaults();
-  }
-
-  @Override
-  public String schedulerName() {
-    return scheduler.className();
-  }
-
-  @Override
-  public ModelPipeline withScheduler(String name) {
-    return new TextToVideoSDPipeline(c, Schedulers.switchTo(c.schedulerConfig(), name), false);
   }
 
   @Override
@@ -148,8 +131,8 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
       // 2. the schedule, 3. the initial latents (drawn on the CPU as diffusers draws them, then moved)
       NDArray latents;
       try (SchedulerRun plan = scheduler.start(steps, SchedulerOptions.DEFAULT.withEta(eta).withNoise(
-          (m, s) -> drawOnCpu(generator, m, s)))) {
-        NDArray noise = given != null ? run.create(given.data(), latentShape) : drawOnCpu(generator, run, latentShape);
+          generator))) {
+        NDArray noise = given != null ? run.create(given.data(), latentShape) : generator.randn(run, latentShape);
         rec.record("latents.initial", noise);
         latents = noise.mul((float) plan.initNoiseSigma());
         noise.close();
@@ -224,19 +207,6 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
     return embeds;
   }
 
-  /** Noise drawn on the CPU from the seeded generator, moved to the run's device. */
-  private static NDArray drawOnCpu(TorchGenerator generator, NDManager target, Shape shape) {
-    if (target.getDevice().equals(Device.cpu())) {
-      return generator.randn(target, shape);
-    }
-    try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      NDArray onCpu = generator.randn(cpu, shape);
-      NDArray moved = onCpu.toDevice(target.getDevice(), true);
-      moved.attach(target);
-      return moved;
-    }
-  }
-
   /** {@code (B, C, F, h, w) -> (B*F, C, h, w)}. */
   static NDArray framesFirst(NDArray x) {
     Shape s = x.getShape();
@@ -247,17 +217,5 @@ public final class TextToVideoSDPipeline implements ModelPipeline {
   static NDArray channelsFirst(NDArray x, Shape latentShape) {
     Shape s = latentShape;
     return x.reshape(s.get(0), s.get(2), s.get(1), s.get(3), s.get(4)).transpose(0, 2, 1, 3, 4);
-  }
-
-  @Override
-  public long liveNativeArrays() {
-    return c.manager().getManagedArrays().size();
-  }
-
-  @Override
-  public void close() {
-    if (owner) {
-      c.manager().close();
-    }
   }
 }

@@ -14,12 +14,12 @@ import dev.vidgen.api.GenerationRequest;
 import dev.vidgen.api.HostTensor;
 import dev.vidgen.api.Video;
 import dev.vidgen.noise.TorchGenerator;
+import dev.vidgen.pipeline.PipelineBase;
 import dev.vidgen.pipeline.Denoising;
 import dev.vidgen.pipeline.Recorder;
 import dev.vidgen.schedulers.Scheduler;
 import dev.vidgen.schedulers.SchedulerOptions;
 import dev.vidgen.schedulers.SchedulerRun;
-import dev.vidgen.schedulers.Schedulers;
 import dev.vidgen.spi.GenerationDefaults;
 import dev.vidgen.spi.LoadOptions;
 import dev.vidgen.spi.ModelIndex;
@@ -46,14 +46,14 @@ import java.util.Arrays;
  *
  * <p>Used by one thread at a time; {@link #close()} frees the weights.
  */
-public final class StableVideoDiffusionPipeline implements ModelPipeline {
+public final class StableVideoDiffusionPipeline extends PipelineBase<StableVideoDiffusionPipeline.Components> {
   /** The side of the CLIP image encoder's input in the pipeline ({@code _resize_with_antialiasing(image, (224, 224))}). */
   private static final int CLIP_SIZE = 224;
 
   /** The loaded components, shared by every scheduler view. */
-  private record Components(NDManager manager, Device device, DataType dtype, CLIPImageProcessor featureExtractor,
+  record Components(NDManager manager, Device device, DataType dtype, CLIPImageProcessor featureExtractor,
       CLIPVisionModelWithProjection imageEncoder, UNetSpatioTemporalConditionModel unet,
-      AutoencoderKLTemporalDecoder vae, DataType vaeDtype, JsonConfig schedulerConfig, GenerationDefaults defaults) {}
+      AutoencoderKLTemporalDecoder vae, DataType vaeDtype, JsonConfig schedulerConfig, GenerationDefaults defaults) implements PipelineBase.Components {}
 
   /** diffusers' {@code __call__} defaults beyond {@link GenerationDefaults}. */
   static final int DEFAULT_STEPS = 25;
@@ -63,14 +63,13 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
   static final int DEFAULT_MOTION_BUCKET_ID = 127;
   static final double DEFAULT_NOISE_AUG_STRENGTH = 0.02;
 
-  private final Components c;
-  private final Scheduler scheduler;
-  private final boolean owner;
-
   private StableVideoDiffusionPipeline(Components c, Scheduler scheduler, boolean owner) {
-    this.c = c;
-    this.scheduler = scheduler;
-    this.owner = owner;
+    super(c, scheduler, owner);
+  }
+
+  @Override
+  protected ModelPipeline withScheduler(Components components, Scheduler other) {
+    return new StableVideoDiffusionPipeline(components, other, false);
   }
 
   /** Loads every component of a diffusers folder; a failure releases what was already loaded. */
@@ -91,8 +90,7 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
       AutoencoderKLTemporalDecoder vae = AutoencoderKLTemporalDecoder.load(index.componentDir("vae"), manager,
           vaeDtype, options.variant());
       JsonConfig schedulerConfig = JsonConfig.read(index.componentDir("scheduler").resolve("scheduler_config.json"));
-      Scheduler scheduler = options.scheduler() == null ? Schedulers.fromConfig(schedulerConfig)
-          : Schedulers.switchTo(schedulerConfig, options.scheduler());
+      Scheduler scheduler = schedulerFor(schedulerConfig, options.scheduler());
       int vaeScale = vaeConfig.vaeScaleFactor();
       UNetSpatioTemporalConditionConfig uc = unet.config();
       checkAddedTimeIds(uc);
@@ -127,21 +125,6 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
   @Override
   public String pipelineClass() {
     return "StableVideoDiffusionPipeline";
-  }
-
-  @Override
-  public GenerationDefaults defaults() {
-    return c.defaults();
-  }
-
-  @Override
-  public String schedulerName() {
-    return scheduler.className();
-  }
-
-  @Override
-  public ModelPipeline withScheduler(String name) {
-    return new StableVideoDiffusionPipeline(c, Schedulers.switchTo(c.schedulerConfig(), name), false);
   }
 
   @Override
@@ -195,7 +178,7 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
       // 4. encode the noise-augmented image with the VAE
       NDArray image = preprocess(run, pil, height, width); // (1, 3, H, W) in [-1, 1]
       rec.record("image.preprocessed", image);
-      NDArray noise = drawOnCpu(generator, run, image.getShape());
+      NDArray noise = generator.randn(run, image.getShape());
       rec.record("image.noise", noise);
       image = image.add(noise.mul((float) noiseAugStrength)); // image + noise_aug_strength * noise
       rec.record("vae.encode.input", image);
@@ -219,14 +202,14 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
 
       NDArray latents;
       try (SchedulerRun plan = scheduler.start(steps, SchedulerOptions.DEFAULT.withNoise(
-          (m, s) -> drawOnCpu(generator, m, s)))) {
+          generator))) {
         rec.record("scheduler.timesteps", plan.timesteps(), plan.size());
         if (plan.sigmas() != null) {
           rec.record("scheduler.sigmas", plan.sigmas(), plan.sigmas().length);
         }
         // 7. the initial latents, drawn after the augmentation noise
         NDArray initial = given != null ? run.create(given.data(), latentShape)
-            : drawOnCpu(generator, run, latentShape);
+            : generator.randn(run, latentShape);
         rec.record("latents.initial", initial);
         latents = initial.toType(c.dtype(), false).mul((float) plan.initNoiseSigma());
         initial.close();
@@ -344,30 +327,5 @@ public final class StableVideoDiffusionPipeline implements ModelPipeline {
       out[i] = i < halfway ? start + step * i : end - step * (steps - i - 1);
     }
     return out;
-  }
-
-  /** Noise drawn on the CPU from the seeded generator, moved to the run's device. */
-  private static NDArray drawOnCpu(TorchGenerator generator, NDManager target, Shape shape) {
-    if (target.getDevice().equals(Device.cpu())) {
-      return generator.randn(target, shape);
-    }
-    try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-      NDArray onCpu = generator.randn(cpu, shape);
-      NDArray moved = onCpu.toDevice(target.getDevice(), true);
-      moved.attach(target);
-      return moved;
-    }
-  }
-
-  @Override
-  public long liveNativeArrays() {
-    return c.manager().getManagedArrays().size();
-  }
-
-  @Override
-  public void close() {
-    if (owner) {
-      c.manager().close();
-    }
   }
 }
