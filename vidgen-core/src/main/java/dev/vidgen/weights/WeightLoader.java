@@ -92,7 +92,11 @@ public final class WeightLoader {
       }
     }
     if (!unexpected.isEmpty()) {
-      List<String> shown = new ArrayList<>(unexpected).subList(0, Math.min(20, unexpected.size()));
+      List<String> shown = new ArrayList<>();
+      for (String k : new ArrayList<>(unexpected).subList(0, Math.min(20, unexpected.size()))) {
+        String stored = source.originalKey(k);
+        shown.add(stored.equals(k) ? k : k + " (stored as '" + stored + "')");
+      }
       throw new WeightsException(source.name() + ": " + unexpected.size() + " tensor(s) not used by " + modelClass
           + " as built from its config: " + shown + (unexpected.size() > shown.size() ? " ..." : "")
           + ". The checkpoint and config.json disagree (wrong config, or weights of another model).");

@@ -19,6 +19,14 @@ public interface WeightSource extends AutoCloseable {
   /** The file a key lives in, for messages. */
   String describe(String key);
 
+  /**
+   * The name a key has in the stored file, for messages: the key itself, except in views that rename ({@link
+   * RenamedWeights}).
+   */
+  default String originalKey(String key) {
+    return key;
+  }
+
   /** A short name for messages, e.g. {@code unet/diffusion_pytorch_model.safetensors}. */
   String name();
 
