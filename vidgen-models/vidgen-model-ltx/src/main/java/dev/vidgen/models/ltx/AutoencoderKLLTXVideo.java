@@ -9,6 +9,7 @@ import dev.vidgen.noise.NoiseSource;
 import dev.vidgen.weights.JsonConfig;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,11 +46,20 @@ public final class AutoencoderKLLTXVideo implements dev.vidgen.spi.LatentDecoder
   public static AutoencoderKLLTXVideo load(Path dir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLLTXVideoConfig cfg = AutoencoderKLLTXVideoConfig.parse(JsonConfig.read(dir.resolve("config.json")));
     try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
-      WeightLoader loader = new WeightLoader(src, manager, dtype);
-      AutoencoderKLLTXVideo m = new AutoencoderKLLTXVideo(cfg, loader.root());
-      loader.finish("AutoencoderKLLTXVideo", List.of());
-      return m;
+      return load(cfg, src, manager, dtype);
     }
+  }
+
+  /**
+   * Loads strictly from any source of diffusers-named tensors, e.g. the VAE part of a single-file checkpoint
+   * ({@link dev.vidgen.weights.RenamedWeights}). The source stays open; its opener closes it.
+   */
+  public static AutoencoderKLLTXVideo load(AutoencoderKLLTXVideoConfig cfg, WeightSource src, NDManager manager,
+      DataType dtype) {
+    WeightLoader loader = new WeightLoader(src, manager, dtype);
+    AutoencoderKLLTXVideo m = new AutoencoderKLLTXVideo(cfg, loader.root());
+    loader.finish("AutoencoderKLLTXVideo", List.of());
+    return m;
   }
 
   public AutoencoderKLLTXVideoConfig config() {

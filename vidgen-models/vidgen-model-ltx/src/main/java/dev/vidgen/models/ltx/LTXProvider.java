@@ -8,10 +8,15 @@ import dev.vidgen.spi.ModelVariant;
 import java.util.List;
 import java.util.Set;
 
-/** The LTX-Video family: diffusers' {@code LTXPipeline} (text-to-video). */
+/**
+ * The LTX-Video family: diffusers' {@code LTXPipeline} (text-to-video, and image-to-video when a request carries a
+ * first-frame image) and {@code LTXImageToVideoPipeline} (a folder whose {@code model_index.json} names it). Both
+ * load the diffusers folder layout, or a Lightricks single-file checkpoint beside {@code model_index.json} (see
+ * {@link LTXPipeline#loadSingleFile}).
+ */
 public final class LTXProvider implements ModelProvider {
   static final ModelVariant LTX_VIDEO = new ModelVariant("ltx-video", List.of("Lightricks/LTX-Video"),
-      "LTX-Video 0.9 text-to-video (704x512, 161 frames, 25 fps)", "");
+      "LTX-Video 0.9 text-to-video, or image-to-video with a first-frame image (704x512, 161 frames, 25 fps)", "");
 
   @Override
   public String id() {
@@ -20,7 +25,8 @@ public final class LTXProvider implements ModelProvider {
 
   @Override
   public String description() {
-    return "LTX-Video text-to-video (diffusers LTXPipeline: T5 + LTXVideoTransformer3DModel + AutoencoderKLLTXVideo)";
+    return "LTX-Video text-to-video and image-to-video (diffusers LTXPipeline, LTXImageToVideoPipeline: T5 + "
+        + "LTXVideoTransformer3DModel + AutoencoderKLLTXVideo)";
   }
 
   @Override
@@ -30,11 +36,12 @@ public final class LTXProvider implements ModelProvider {
 
   @Override
   public Set<String> pipelineClasses() {
-    return Set.of("LTXPipeline");
+    return Set.of("LTXPipeline", "LTXImageToVideoPipeline");
   }
 
   @Override
   public ModelPipeline load(ModelIndex index, LoadOptions options) {
-    return LTXPipeline.load(index, options);
+    return "LTXImageToVideoPipeline".equals(index.pipelineClass()) ? LTXImageToVideoPipeline.load(index, options)
+        : LTXPipeline.load(index, options);
   }
 }

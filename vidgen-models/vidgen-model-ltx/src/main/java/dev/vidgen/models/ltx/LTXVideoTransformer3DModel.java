@@ -11,6 +11,7 @@ import dev.vidgen.nn.Scopes;
 import dev.vidgen.weights.JsonConfig;
 import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ public final class LTXVideoTransformer3DModel
    *
    * @param hiddenStates packed latents {@code [B, F*H*W, in_channels]}
    * @param encoderHiddenStates T5 embeddings {@code [B, S, caption_channels]}
-   * @param timestep {@code [B]} timesteps (float, 0..1000)
+   * @param timestep {@code [B]} timesteps (float, 0..1000), or per token {@code [B, F*H*W]} (image-to-video: 0 on the
+   *     conditioning frame's tokens)
    * @param encoderAttentionMask {@code [B, S]} 1/0 (any numeric type), or null to attend to every caption token
    * @param numFrames latent frames
    * @param height latent rows
@@ -92,11 +94,20 @@ public final class LTXVideoTransformer3DModel
   public static LTXVideoTransformer3DModel load(Path dir, NDManager manager, DataType dtype, String variant) {
     LTXVideoTransformer3DConfig cfg = LTXVideoTransformer3DConfig.parse(JsonConfig.read(dir.resolve("config.json")));
     try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
-      WeightLoader loader = new WeightLoader(src, manager, dtype);
-      LTXVideoTransformer3DModel m = new LTXVideoTransformer3DModel(cfg, loader.root());
-      loader.finish("LTXVideoTransformer3DModel", List.of());
-      return m;
+      return load(cfg, src, manager, dtype);
     }
+  }
+
+  /**
+   * Loads strictly from any source of diffusers-named tensors, e.g. the transformer part of a single-file
+   * checkpoint ({@link dev.vidgen.weights.RenamedWeights}). The source stays open; its opener closes it.
+   */
+  public static LTXVideoTransformer3DModel load(LTXVideoTransformer3DConfig cfg, WeightSource src,
+      NDManager manager, DataType dtype) {
+    WeightLoader loader = new WeightLoader(src, manager, dtype);
+    LTXVideoTransformer3DModel m = new LTXVideoTransformer3DModel(cfg, loader.root());
+    loader.finish("LTXVideoTransformer3DModel", List.of());
+    return m;
   }
 
   public LTXVideoTransformer3DConfig config() {
