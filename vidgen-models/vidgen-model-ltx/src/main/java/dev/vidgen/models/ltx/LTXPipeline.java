@@ -44,6 +44,10 @@ import java.util.stream.Stream;
  * resolution-dependent shift {@code mu}), then un-packing, de-normalisation with the VAE's latent statistics and
  * {@link AutoencoderKLLTXVideo} decoding (timestep-conditioned for the 0.9.1 VAE). Recorded stage names are
  * those of the ltx-tiny reference fixture.
+ *
+ * <p>A request with a first-frame image runs {@link LTXImageToVideoPipeline}'s recipe on the same components. The
+ * weights come from the diffusers folder layout or from a Lightricks single-file checkpoint ({@link
+ * #loadSingleFile}).
  */
 public final class LTXPipeline extends PipelineBase<LTXPipeline.Components> {
   /** diffusers' {@code LTXPipeline.__call__} defaults. */
