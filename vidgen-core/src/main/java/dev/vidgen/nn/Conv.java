@@ -39,9 +39,14 @@ public record Conv(NDArray weight, NDArray bias, long[] stride, long[] padding, 
   }
 
   public NDArray forward(NDArray x) {
-    return x.getNDArrayInternal()
+    NDArray y = x.getNDArrayInternal()
         .convolution(x, weight, bias, new Shape(stride), new Shape(padding), new Shape(dilation), groups)
         .singletonOrThrow();
+    if (FlopCounter.counting()) {
+      // each output element is a dot product over (in/groups) * prod(kernel) inputs
+      FlopCounter.add(2L * y.getShape().size() * (weight.getShape().size() / weight.getShape().get(0)));
+    }
+    return y;
   }
 
   public long outChannels() {

@@ -15,6 +15,9 @@ public record Linear(NDArray weight, NDArray bias) {
   }
 
   public NDArray forward(NDArray x) {
+    if (FlopCounter.counting()) {
+      FlopCounter.add(2L * (x.getShape().size() / inFeatures()) * inFeatures() * outFeatures());
+    }
     return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
   }
 

@@ -117,6 +117,12 @@ public final class Ops {
    * @return {@code [B, H, Lq, Dv]}
    */
   public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
+    if (FlopCounter.counting()) {
+      long lk = k.getShape().get(k.getShape().dimension() - 2);
+      long dv = v.getShape().get(v.getShape().dimension() - 1);
+      FlopCounter.add(2L * q.getShape().size() * lk + 2L * (q.getShape().size() / q.getShape().get(
+          q.getShape().dimension() - 1)) * lk * dv); // q kᵀ and probs v
+    }
     try (NDArray kt = k.swapAxes(-1, -2); // (B, H, D, Lk)
         NDArray scores = q.matMul(kt);
         NDArray scaled = scores.mul((float) scale);
