@@ -71,12 +71,14 @@ public final class TrainDemo {
    * @param fp16 save the weights as float16 (else float32)
    * @param evalCaptions captions sampled for the final score (0: skip)
    * @param overwrite replace an existing output folder
+   * @param reuseVae a demo folder whose trained {@code vae/} is copied instead of training one (null: train)
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
-      double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite) {
+      double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
+      Path reuseVae) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 5e-4, 0.1, 1, true, 20, false);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 5e-4, 0.1, 1, true, 20, false, null);
     }
   }
 
@@ -111,7 +113,7 @@ public final class TrainDemo {
     } catch (IllegalArgumentException e) {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
-          + "[--threads N] [--fp32] [--eval N] [--overwrite]");
+          + "[--threads N] [--fp32] [--eval N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
     if (opts == null) {
@@ -134,6 +136,7 @@ public final class TrainDemo {
     boolean fp16 = d.fp16();
     int eval = d.evalCaptions();
     boolean overwrite = false;
+    Path reuseVae = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -146,6 +149,7 @@ public final class TrainDemo {
         case "--eval" -> eval = Integer.parseInt(value(args, ++i, a));
         case "--fp32" -> fp16 = false;
         case "--overwrite" -> overwrite = true;
+        case "--reuse-vae" -> reuseVae = Path.of(value(args, ++i, a));
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -157,7 +161,7 @@ public final class TrainDemo {
       throw new IllegalArgumentException("--out DIR is required");
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, d.unetLr(), d.uncondProb(),
-        threads, fp16, eval, overwrite);
+        threads, fp16, eval, overwrite, reuseVae);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -200,14 +204,31 @@ public final class TrainDemo {
         ClipTokenizer tokenizer = ClipTokenizer.load(out.resolve("tokenizer"))) {
       // 1. the autoencoder
       long tv = System.nanoTime();
-      NDManager vaeWeights = root.newSubManager();
-      WeightLoader vaeLoader = new WeightLoader(new RandomWeights(o.seed() * 31 + 1), vaeWeights, DataType.FLOAT32);
-      AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.parse(DemoArchitecture.asConfig("vae/config.json",
-          arch.vaeConfig(1.0))), vaeLoader.root());
-      double vaeL1 = trainVae(root, vae, vaeLoader);
-      double scalingFactor = latentScalingFactor(root, vae);
-      DemoArchitecture.writeJson(out.resolve("vae").resolve("config.json"), arch.vaeConfig(scalingFactor));
-      save(vaeLoader.parameters(), out.resolve("vae").resolve("diffusion_pytorch_model.safetensors"));
+      AutoencoderKL vae;
+      double vaeL1;
+      double scalingFactor;
+      if (o.reuseVae() == null) {
+        NDManager vaeWeights = root.newSubManager();
+        WeightLoader vaeLoader = new WeightLoader(new RandomWeights(o.seed() * 31 + 1), vaeWeights,
+            DataType.FLOAT32);
+        vae = new AutoencoderKL(AutoencoderKLConfig.parse(DemoArchitecture.asConfig("vae/config.json",
+            arch.vaeConfig(1.0))), vaeLoader.root());
+        vaeL1 = trainVae(root, vae, vaeLoader);
+        scalingFactor = latentScalingFactor(root, vae);
+        DemoArchitecture.writeJson(out.resolve("vae").resolve("config.json"), arch.vaeConfig(scalingFactor));
+        save(vaeLoader.parameters(), out.resolve("vae").resolve("diffusion_pytorch_model.safetensors"));
+      } else {
+        Path from = o.reuseVae().resolve("vae");
+        Files.createDirectories(out.resolve("vae"));
+        for (String name : List.of("config.json", "diffusion_pytorch_model.safetensors")) {
+          Files.copy(from.resolve(name), out.resolve("vae").resolve(name),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        vae = AutoencoderKL.load(out.resolve("vae"), root, DataType.FLOAT32);
+        vaeL1 = Double.NaN;
+        scalingFactor = vae.config().scalingFactor();
+        log.printf(Locale.ROOT, "vae: reused from %s%n", from);
+      }
       double vaeSeconds = (System.nanoTime() - tv) / 1e9;
       log.printf(Locale.ROOT, "vae: done in %.0f s, L1 %.4f, scaling_factor %.5f%n", vaeSeconds, vaeL1,
           scalingFactor);
