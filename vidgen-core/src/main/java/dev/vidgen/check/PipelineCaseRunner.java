@@ -6,10 +6,7 @@ import dev.vidgen.api.GenerationRequest;
 import dev.vidgen.api.HostTensor;
 import dev.vidgen.api.UnsupportedModelException;
 import dev.vidgen.api.VideoPipeline;
-import dev.vidgen.weights.SafetensorsFile;
-import dev.vidgen.weights.TensorInfo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,24 +165,6 @@ public final class PipelineCaseRunner {
     if (!Files.isRegularFile(file)) {
       throw new CaseException(file + " is missing");
     }
-    Map<String, HostTensor> out = new LinkedHashMap<>();
-    try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      for (TensorInfo t : f.tensors().values()) {
-        ByteBuffer b = f.map(t);
-        float[] data = new float[Math.toIntExact(t.numel())];
-        for (int i = 0; i < data.length; i++) {
-          data[i] = switch (t.dtype()) {
-            case F32 -> b.getFloat(4 * i);
-            case F64 -> (float) b.getDouble(8 * i);
-            case I64 -> (float) b.getLong(8 * i);
-            case I32 -> (float) b.getInt(4 * i);
-            case BOOL, U8 -> b.get(i);
-            default -> throw new CaseException(file + ": tensor " + t.name() + " has unsupported dtype " + t.dtype());
-          };
-        }
-        out.put(t.name(), new HostTensor(t.shape(), data));
-      }
-    }
-    return out;
+    return ReferenceTensors.read(file);
   }
 }

@@ -1,6 +1,8 @@
 package dev.vidgen.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
@@ -47,27 +49,32 @@ public final class Ops {
   /**
    * {@code torch.nn.functional.group_norm} over a channels-first tensor {@code [N, C, *]}: statistics per sample
    * and group of {@code C / groups} channels (biased variance), then the per-channel affine.
+   *
+   * <p>The statistics come from one fused {@code layer_norm} over each {@code (sample, group)} row (the same
+   * normalisation, biased variance and eps inside the square root) instead of a chain of mean/sub/square/mean/
+   * sqrt/div passes over the whole tensor: about half the memory traffic, and half the temporaries.
    */
   public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
     Shape s = x.getShape();
     long n = s.get(0);
     long c = s.get(1);
-    try (NDArray r = x.reshape(n, groups, -1); // (N, G, C/G * spatial)
-        NDArray mean = r.mean(new int[] {2}, true);
-        NDArray centered = r.sub(mean);
-        NDArray var = centered.square().mean(new int[] {2}, true);
-        NDArray std = var.add((float) eps).sqrt();
-        NDArray normed = centered.div(std)) {
-      NDArray y = normed.reshape(s);
-      if (weight == null) {
-        return y;
-      }
-      long[] affine = new long[s.dimension()];
-      java.util.Arrays.fill(affine, 1);
-      affine[1] = c; // (1, C, 1, ...) broadcasts over N and the spatial dims
-      try (NDArray w = weight.reshape(affine); NDArray b = bias.reshape(affine); NDArray yw = y.mul(w)) {
-        y.close();
-        return yw.add(b);
+    try (NDArray rows = x.reshape(n * groups, -1)) { // (N*G, C/G * spatial)
+      long k = rows.getShape().get(1);
+      try (NDArray ones = x.getManager().ones(new Shape(k), x.getDataType());
+          NDArray zeros = x.getManager().zeros(new Shape(k), x.getDataType());
+          NDArray normed = rows.getNDArrayInternal().layerNorm(rows, new Shape(k), ones, zeros, (float) eps)
+              .singletonOrThrow()) {
+        NDArray y = normed.reshape(s); // (N, C, *)
+        if (weight == null) {
+          return y;
+        }
+        long[] affine = new long[s.dimension()];
+        java.util.Arrays.fill(affine, 1);
+        affine[1] = c; // (1, C, 1, ...) broadcasts over N and the spatial dims
+        try (NDArray w = weight.reshape(affine); NDArray b = bias.reshape(affine); NDArray yw = y.mul(w)) {
+          y.close();
+          return yw.add(b);
+        }
       }
     }
   }
@@ -106,8 +113,17 @@ public final class Ops {
   }
 
   /**
+   * Upper bound, in bytes, of one score matrix block in {@link #attention}: longer sequences are processed in
+   * blocks of query rows so that memory stays bounded (spatial attention of a 576×320 video UNet would otherwise
+   * hold three 8 GB score tensors at once).
+   */
+  public static final long ATTENTION_BLOCK_BYTES = 256L << 20;
+
+  /**
    * Scaled dot-product attention (the math of {@code F.scaled_dot_product_attention}): {@code softmax(q kᵀ · scale
-   * + mask) v}.
+   * + mask) v}. The scale is applied to the queries ({@code L×D} multiplies rather than {@code L×L}), and the
+   * queries are processed in blocks of rows whose score matrix stays under {@link #ATTENTION_BLOCK_BYTES}; each
+   * query row's result does not depend on the others, so the blocks are exact.
    *
    * @param q {@code [B, H, Lq, D]}
    * @param k {@code [B, H, Lk, D]}
@@ -123,11 +139,44 @@ public final class Ops {
       FlopCounter.add(2L * q.getShape().size() * lk + 2L * (q.getShape().size() / q.getShape().get(
           q.getShape().dimension() - 1)) * lk * dv); // q kᵀ and probs v
     }
-    try (NDArray kt = k.swapAxes(-1, -2); // (B, H, D, Lk)
-        NDArray scores = q.matMul(kt);
-        NDArray scaled = scores.mul((float) scale);
-        NDArray masked = mask == null ? null : scaled.add(mask);
-        NDArray probs = (masked == null ? scaled : masked).softmax(-1)) {
+    return attention(q, k, v, mask, scale, ATTENTION_BLOCK_BYTES);
+  }
+
+  /** {@link #attention} with an explicit score-block bound (tests use a small one to exercise the blocking). */
+  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale, long blockBytes) {
+    Shape qs = q.getShape();
+    int rank = qs.dimension();
+    long lq = qs.get(rank - 2);
+    long lk = k.getShape().get(rank - 2);
+    long rowBytes = qs.size() / qs.get(rank - 1) / lq * lk * q.getDataType().getNumOfBytes(); // one row of scores
+    long blockRows = Math.max(1, blockBytes / Math.max(1, rowBytes));
+    try (NDArray qScaled = q.mul((float) scale);
+        NDArray kt = k.swapAxes(-1, -2)) { // (B, H, D, Lk)
+      if (blockRows >= lq) {
+        return attentionBlock(qScaled, kt, v, mask);
+      }
+      boolean maskHasRows = mask != null && mask.getShape().dimension() >= 2
+          && mask.getShape().get(mask.getShape().dimension() - 2) == lq && lq > 1;
+      NDList parts = new NDList();
+      try {
+        for (long start = 0; start < lq; start += blockRows) {
+          String rows = "..., " + start + ":" + Math.min(lq, start + blockRows) + ", :";
+          try (NDArray qBlock = qScaled.get(rows); NDArray maskBlock = maskHasRows ? mask.get(rows) : null) {
+            parts.add(attentionBlock(qBlock, kt, v, maskHasRows ? maskBlock : mask));
+          }
+        }
+        return NDArrays.concat(parts, rank - 2);
+      } finally {
+        parts.close();
+      }
+    }
+  }
+
+  /** {@code softmax(q kt + mask) v} with the scale already in {@code q}. */
+  private static NDArray attentionBlock(NDArray q, NDArray kt, NDArray v, NDArray mask) {
+    try (NDArray scores = q.matMul(kt); // (B, H, Lq, Lk)
+        NDArray masked = mask == null ? null : scores.add(mask);
+        NDArray probs = (masked == null ? scores : masked).softmax(-1)) {
       return probs.matMul(v);
     }
   }
