@@ -87,6 +87,7 @@ public final class TrainDemo {
       double scalingFactor, int evalRight, int evalTotal) {}
 
   private static final int LOG_EVERY = 50;
+  private static final int PROGRESS_CHECK_EVERY = 500;
 
   private final Options o;
   private final DemoArchitecture arch;
@@ -251,25 +252,15 @@ public final class TrainDemo {
 
       // 3. a self-check with the in-memory weights (the shipped folder is checked by DemoModelTest)
       int right = 0;
-      int total = 0;
       if (o.evalCaptions() > 0) {
         PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, arch.frames(),
             arch.latentSize());
-        List<Subject> all = Subject.all();
-        SplittableRandom pick = new SplittableRandom(o.seed() + 99);
-        for (int i = 0; i < o.evalCaptions(); i++) {
-          Subject s = all.get(pick.nextInt(all.size()));
-          float[] frames = sampler.sample(root, s.caption(), 1000 + i, 20, 9.0);
-          MotionScore.Result r = MotionScore.score(frames, arch.frames(), arch.size(), arch.size(), s.colour(),
-              s.direction());
-          total++;
-          right += r.right() ? 1 : 0;
-          log.printf(Locale.ROOT, "  check '%s' seed %d: %s%n", s.caption(), 1000 + i, r.describe());
-        }
-        log.printf(Locale.ROOT, "self-check: %d/%d right%n", right, total);
+        right = selfCheck(root, sampler, o.evalCaptions(), true);
+        log.printf(Locale.ROOT, "self-check: %d/%d right%n", right, o.evalCaptions());
       }
       double totalSeconds = (System.nanoTime() - t0) / 1e9;
-      return new Report(vaeSeconds, unetSeconds, totalSeconds, vaeL1, unetLoss, scalingFactor, right, total);
+      return new Report(vaeSeconds, unetSeconds, totalSeconds, vaeL1, unetLoss, scalingFactor, right,
+          o.evalCaptions());
     }
   }
 
@@ -304,10 +295,14 @@ public final class TrainDemo {
           NDArray logvar = meanLogvar.get(1);
           NDArray z = mean.add(logvar.mul(0.5f).exp().mul(root.create(eps, mean.getShape())));
           NDArray recon = vae.decode(z);
-          NDArray l1 = recon.sub(x).abs().mean();
+          NDArray diff = recon.sub(x);
+          NDArray l1 = diff.abs().mean();
+          // squared error learns the small objects' colours quickly (their errors are the large ones), L1 keeps
+          // the edges sharp
+          NDArray mse = diff.square().mean();
           // KL(N(mean, var) || N(0, 1)) per latent element
           NDArray kl = mean.square().add(logvar.exp()).sub(1f).sub(logvar).mul(0.5f).mean();
-          NDArray total = l1.add(kl.mul((float) klWeight));
+          NDArray total = mse.add(l1).add(kl.mul((float) klWeight));
           gc.backward(total);
           loss = l1.getFloat();
         }
@@ -321,9 +316,27 @@ public final class TrainDemo {
           recentN = 0;
         }
       }
+      double rawError = reconstructionError(root, vae);
       adam.loadAveraged();
+      log.printf(Locale.ROOT, "vae: reconstruction L1 from the latent mean, in [0, 1] units: %.4f (averaged "
+          + "weights), %.4f (last weights)%n", reconstructionError(root, vae), rawError);
     }
     return last;
+  }
+
+  /** Mean absolute error, in [0, 1] pixel units, of {@code decode(encodeMean(x))} over fresh frames. */
+  private double reconstructionError(NDManager root, AutoencoderKL vae) {
+    SplittableRandom rng = new SplittableRandom(o.seed() * 31 + 13);
+    int b = 64;
+    int hw = arch.size();
+    float[] pixels = new float[b * 3 * hw * hw];
+    for (int i = 0; i < b; i++) {
+      copyFrameChw(data.sample(rng), rng.nextInt(arch.frames()), pixels, i);
+    }
+    try (NDScope scope = new NDScope()) {
+      NDArray x = root.create(pixels, new Shape(b, 3, hw, hw));
+      return vae.decode(vae.encodeMean(x)).clip(-1f, 1f).sub(x).abs().mean().getFloat() / 2;
+    }
   }
 
   /** {@code 1 / std} of the latent means over fresh frames (SD's scaling_factor, measured the same way). */
@@ -417,10 +430,37 @@ public final class TrainDemo {
           recent = 0;
           recentN = 0;
         }
+        if ((step + 1) % PROGRESS_CHECK_EVERY == 0 && step + 1 < o.unetSteps() && o.evalCaptions() > 0) {
+          PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, f, lat);
+          log.printf(Locale.ROOT, "unet: progress check at step %d (current weights): %d/8 right%n", step + 1,
+              selfCheck(root, sampler, 8, false));
+        }
       }
       adam.loadAveraged();
     }
     return last;
+  }
+
+  /**
+   * Samples {@code n} random captions (DDIM 20 steps, guidance 9, seeds 1000...) and scores them.
+   *
+   * @return how many were right
+   */
+  private int selfCheck(NDManager root, PreviewSampler sampler, int n, boolean verbose) {
+    List<Subject> all = Subject.all();
+    SplittableRandom pick = new SplittableRandom(o.seed() + 99);
+    int right = 0;
+    for (int i = 0; i < n; i++) {
+      Subject s = all.get(pick.nextInt(all.size()));
+      float[] frames = sampler.sample(root, s.caption(), 1000 + i, 20, 9.0);
+      MotionScore.Result r = MotionScore.score(frames, arch.frames(), arch.size(), arch.size(), s.colour(),
+          s.direction());
+      right += r.right() ? 1 : 0;
+      if (verbose) {
+        log.printf(Locale.ROOT, "  check '%s' seed %d: %s%n", s.caption(), 1000 + i, r.describe());
+      }
+    }
+    return right;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
