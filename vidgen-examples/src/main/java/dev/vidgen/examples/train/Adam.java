@@ -67,6 +67,7 @@ public final class Adam implements AutoCloseable {
    *
    * @return the gradient norm before clipping
    */
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   public double step(double lr, double maxNorm) {
     t++;
     List<NDArray> grads = new ArrayList<>();

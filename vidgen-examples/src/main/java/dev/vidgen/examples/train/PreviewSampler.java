@@ -42,6 +42,7 @@ final class PreviewSampler {
   }
 
   /** Frames {@code [F, H, W, 3]} in [0, 1]. */
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   float[] sample(NDManager manager, String prompt, long seed, int steps, double guidance) {
     try (NDScope scope = new NDScope()) {
       long[] cond = tokenizer.encode(prompt);

@@ -267,6 +267,7 @@ public final class TrainDemo {
   // ---------------------------------------------------------------------------------------------------------------
   // 1. AutoencoderKL
 
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   private double trainVae(NDManager root, AutoencoderKL vae, WeightLoader loader) {
     SplittableRandom rng = new SplittableRandom(o.seed() * 31 + 11);
     int b = o.vaeBatch();
@@ -325,6 +326,7 @@ public final class TrainDemo {
   }
 
   /** Mean absolute error, in [0, 1] pixel units, of {@code decode(encodeMean(x))} over fresh frames. */
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   private double reconstructionError(NDManager root, AutoencoderKL vae) {
     SplittableRandom rng = new SplittableRandom(o.seed() * 31 + 13);
     int b = 64;
@@ -340,6 +342,7 @@ public final class TrainDemo {
   }
 
   /** {@code 1 / std} of the latent means over fresh frames (SD's scaling_factor, measured the same way). */
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   private double latentScalingFactor(NDManager root, AutoencoderKL vae) {
     SplittableRandom rng = new SplittableRandom(o.seed() * 31 + 12);
     int b = 256;
@@ -359,6 +362,7 @@ public final class TrainDemo {
   // ---------------------------------------------------------------------------------------------------------------
   // 2. UNet3DConditionModel + CLIPTextModel
 
+  @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   private double trainUnet(NDManager root, ClipTokenizer tokenizer, AutoencoderKL vae, double scalingFactor,
       CLIPTextModel text, WeightLoader textLoader, UNet3DConditionModel unet, WeightLoader unetLoader) {
     SplittableRandom rng = new SplittableRandom(o.seed() * 31 + 21);
