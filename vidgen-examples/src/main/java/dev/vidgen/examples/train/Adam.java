@@ -28,6 +28,7 @@ public final class Adam implements AutoCloseable {
   private final double eps;
   private final double emaDecay;
   private int t;
+  private int skipped;
 
   /**
    * @param params the trained arrays by name; each gets {@code setRequiresGradient(true)}
@@ -52,6 +53,11 @@ public final class Adam implements AutoCloseable {
     }
   }
 
+  /** Steps dropped because their gradient was not finite. */
+  public int skipped() {
+    return skipped;
+  }
+
   /** Number of trained scalars. */
   public long size() {
     long n = 0;
@@ -65,7 +71,8 @@ public final class Adam implements AutoCloseable {
    * One update with learning rate {@code lr}, after clipping the global gradient norm to {@code maxNorm} (0: no
    * clipping).
    *
-   * @return the gradient norm before clipping
+   * @return the gradient norm before clipping; when it is not finite the step is skipped (gradients zeroed, no
+   *     update, {@link #skipped()} counts it)
    */
   @SuppressWarnings("try") // the scope frees what the body creates; it is not referenced
   public double step(double lr, double maxNorm) {
@@ -82,6 +89,15 @@ public final class Adam implements AutoCloseable {
         }
       }
       double norm = Math.sqrt(sq);
+      if (!Double.isFinite(norm)) {
+        // an overflowing batch: drop its gradient instead of letting inf * 0 turn every weight into NaN
+        for (NDArray g : grads) {
+          g.set(new float[Math.toIntExact(g.size())]); // multiplying by 0 would keep NaN and turn inf into NaN
+        }
+        t--;
+        skipped++;
+        return norm;
+      }
       double clip = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
       // bias corrections folded into the step size (Algorithm 1, the "more efficient" ordering of section 2)
       double stepSize = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));

@@ -308,14 +308,19 @@ public final class TrainDemo {
           loss = l1.getFloat();
         }
         adam.step(learningRate(o.vaeLr(), step, o.vaeSteps()), 1.0);
-        recent += loss;
-        recentN++;
+        if (Double.isFinite(loss)) {
+          recent += loss;
+          recentN++;
+        }
         if ((step + 1) % LOG_EVERY == 0 || step + 1 == o.vaeSteps()) {
           last = recent / recentN;
           progress("vae", step + 1, o.vaeSteps(), start, String.format(Locale.ROOT, "L1 %.4f", last));
           recent = 0;
           recentN = 0;
         }
+      }
+      if (adam.skipped() > 0) {
+        log.printf(Locale.ROOT, "vae: %d step(s) skipped for a non-finite gradient%n", adam.skipped());
       }
       double rawError = reconstructionError(root, vae);
       adam.loadAveraged();
@@ -426,13 +431,18 @@ public final class TrainDemo {
           }
         }
         adam.step(learningRate(o.unetLr(), step, o.unetSteps()), 1.0);
-        recent += loss;
-        recentN++;
+        if (Double.isFinite(loss)) {
+          recent += loss;
+          recentN++;
+        }
         if ((step + 1) % LOG_EVERY == 0 || step + 1 == o.unetSteps()) {
           last = recent / recentN;
           progress("unet", step + 1, o.unetSteps(), start, String.format(Locale.ROOT, "loss %.4f", last));
           recent = 0;
           recentN = 0;
+        }
+        if (!Double.isFinite(loss)) {
+          log.printf(Locale.ROOT, "unet: step %d had a non-finite loss; its update was skipped%n", step + 1);
         }
         if ((step + 1) % PROGRESS_CHECK_EVERY == 0 && step + 1 < o.unetSteps() && o.evalCaptions() > 0) {
           PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, f, lat);
