@@ -102,6 +102,73 @@ class ScopesAutogradTest {
     }
   }
 
+  /**
+   * Backward must not depend on the JVM's garbage collector. DJL's {@code x.mul(Number)} wraps a Java direct buffer
+   * as a tensor that autograd saves for the backward pass; after a collection frees that buffer the gradient is
+   * garbage (this failed, with NaN, before {@link Ops#scalar}). Here a collection runs between forward and backward,
+   * and freed native memory is overwritten with NaN, and the gradients must be exactly those of an undisturbed run.
+   */
+  @Test
+  void gradientsDoNotDependOnGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
+    try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+      WeightLoader loader = new WeightLoader(new RandomWeights(3, 1.5), manager, DataType.FLOAT32);
+      Net net = Net.build(loader.root());
+      TorchGenerator gen = new TorchGenerator(5);
+      NDArray x = gen.randn(manager, new Shape(2, 5, 6));
+      NDArray ctx = gen.randn(manager, new Shape(2, 3, 5));
+      for (NDArray p : loader.parameters().values()) {
+        p.setRequiresGradient(true);
+      }
+      float[] quiet = gradients(net, loader, x, ctx, false);
+      float[] disturbed = gradients(net, loader, x, ctx, true);
+      for (int i = 0; i < quiet.length; i++) {
+        assertEquals(quiet[i], disturbed[i], 0f, "gradient entry " + i + " changed after a garbage collection");
+      }
+    }
+  }
+
+  /** All parameter gradients, flattened; resets them afterwards. */
+  private static float[] gradients(Net net, WeightLoader loader, NDArray x, NDArray ctx, boolean collect)
+      throws InterruptedException {
+    try (NDScope outer = new NDScope();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = net.loss(x, ctx);
+      if (collect) {
+        disturbFreedNativeMemory();
+      }
+      collector.backward(loss);
+    }
+    java.util.List<Float> all = new java.util.ArrayList<>();
+    for (NDArray p : loader.parameters().values()) {
+      try (NDArray g = p.getGradient()) {
+        for (float v : g.toFloatArray()) {
+          all.add(v);
+        }
+        g.subi(g);
+      }
+    }
+    float[] out = new float[all.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = all.get(i);
+    }
+    return out;
+  }
+
+  /** Collects garbage (freeing unreachable direct buffers) and refills small freed blocks with NaN. */
+  private static void disturbFreedNativeMemory() throws InterruptedException {
+    for (int round = 0; round < 3; round++) {
+      System.gc();
+      Thread.sleep(50); // direct buffers are freed by their cleaners, after the collection
+      java.nio.ByteBuffer[] fill = new java.nio.ByteBuffer[2000];
+      for (int i = 0; i < fill.length; i++) {
+        fill[i] = java.nio.ByteBuffer.allocateDirect(4 << (i % 4)).order(java.nio.ByteOrder.nativeOrder());
+        while (fill[i].remaining() >= 4) {
+          fill[i].putFloat(Float.NaN);
+        }
+      }
+    }
+  }
+
   private static double centralDifference(Net net, NDArray p, long flatIndex, NDArray x, NDArray ctx) {
     double h = 1e-6;
     double[] values = p.toDoubleArray();

@@ -14,6 +14,7 @@ import dev.vidgen.models.autoencoders.AutoencoderKL;
 import dev.vidgen.models.autoencoders.AutoencoderKLConfig;
 import dev.vidgen.models.modelscope.UNet3DConditionModel;
 import dev.vidgen.models.modelscope.UNet3DConfig;
+import dev.vidgen.nn.Ops;
 import dev.vidgen.text.CLIPTextConfig;
 import dev.vidgen.text.CLIPTextModel;
 import dev.vidgen.text.ClipTokenizer;
@@ -294,7 +295,8 @@ public final class TrainDemo {
           NDList meanLogvar = moments.split(2, 1);
           NDArray mean = meanLogvar.get(0);
           NDArray logvar = meanLogvar.get(1);
-          NDArray z = mean.add(logvar.mul(0.5f).exp().mul(root.create(eps, mean.getShape())));
+          // scalar factors through Ops.mul: DJL's x.mul(float) hands autograd a tensor over JVM memory
+          NDArray z = mean.add(Ops.mul(logvar, 0.5).exp().mul(root.create(eps, mean.getShape())));
           NDArray recon = vae.decode(z);
           NDArray diff = recon.sub(x);
           NDArray l1 = diff.abs().mean();
@@ -302,8 +304,8 @@ public final class TrainDemo {
           // the edges sharp
           NDArray mse = diff.square().mean();
           // KL(N(mean, var) || N(0, 1)) per latent element
-          NDArray kl = mean.square().add(logvar.exp()).sub(1f).sub(logvar).mul(0.5f).mean();
-          NDArray total = mse.add(l1).add(kl.mul((float) klWeight));
+          NDArray kl = Ops.mul(mean.square().add(logvar.exp()).sub(1f).sub(logvar), 0.5).mean();
+          NDArray total = mse.add(l1).add(Ops.mul(kl, klWeight));
           gc.backward(total);
           loss = l1.getFloat();
         }
