@@ -11,9 +11,10 @@ import java.util.SplittableRandom;
  * {shape} moving {direction}}. Rendering is anti-aliased (4×4 super-sampling). Deterministic for a seed.
  *
  * <p>Per clip the random choices are: colour, shape, direction, size (radius 4–6 px at 32×32, scaled with the
- * size), speed (1.4–2.4 px per frame at 32×32 and 8 frames, so the object travels about half the frame), the
- * position across the motion, the start along it (the shape stays fully inside every frame), and the background
- * (grey level 0–0.18, plain or a vertical/horizontal gradient to another level in that range).
+ * size), speed (2–3 px per frame at 32×32 and 8 frames, so the object crosses half to two thirds of the frame;
+ * less when a large shape would leave it), the position across the motion, the start along it (the shape stays
+ * fully inside every frame), and the background (grey level 0–0.18; a third of the clips have a vertical or
+ * horizontal gradient to another level in that range).
  */
 public final class MovingShapes {
 
@@ -150,8 +151,8 @@ public final class MovingShapes {
   public Clip sample(Subject subject, SplittableRandom rng) {
     double scale = Math.min(height, width) / 32.0;
     double radius = (4.0 + 2.0 * rng.nextDouble()) * scale;
-    // at 32x32 and 8 frames: 1.4-2.4 px per frame; scaled so that the travelled fraction of the frame is the same
-    double speed = (1.4 + 1.0 * rng.nextDouble()) * scale * 7.0 / (numFrames - 1);
+    // at 32x32 and 8 frames: 2-3 px per frame; scaled so that the travelled fraction of the frame is the same
+    double speed = (2.0 + 1.0 * rng.nextDouble()) * scale * 7.0 / (numFrames - 1);
     double travel = speed * (numFrames - 1);
     Direction d = subject.direction();
     double along = d.dx() != 0 ? width : height;
@@ -166,7 +167,7 @@ public final class MovingShapes {
     double startAlong = margin + rng.nextDouble() * (maxTravel - travel);
     double posAcross = margin + rng.nextDouble() * (across - 2 * margin);
     float bg0 = (float) (0.18 * rng.nextDouble());
-    float bg1 = rng.nextInt(3) == 0 ? bg0 : (float) (0.18 * rng.nextDouble());
+    float bg1 = rng.nextInt(3) != 0 ? bg0 : (float) (0.18 * rng.nextDouble()); // a third have a gradient
     boolean verticalGradient = rng.nextBoolean();
     float[] frames = new float[numFrames * height * width * 3];
     for (int f = 0; f < numFrames; f++) {

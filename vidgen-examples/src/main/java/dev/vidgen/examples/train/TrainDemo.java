@@ -79,7 +79,7 @@ public final class TrainDemo {
       Path reuseVae) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 5e-4, 0.1, 1, true, 20, false, null);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null);
     }
   }
 
@@ -134,6 +134,7 @@ public final class TrainDemo {
     int vaeSteps = d.vaeSteps();
     int unetSteps = d.unetSteps();
     int batch = d.unetBatch();
+    double unetLr = d.unetLr();
     int threads = d.threads();
     boolean fp16 = d.fp16();
     int eval = d.evalCaptions();
@@ -147,6 +148,7 @@ public final class TrainDemo {
         case "--vae-steps" -> vaeSteps = positive(value(args, ++i, a), a);
         case "--unet-steps" -> unetSteps = positive(value(args, ++i, a), a);
         case "--batch" -> batch = positive(value(args, ++i, a), a);
+        case "--unet-lr" -> unetLr = Double.parseDouble(value(args, ++i, a));
         case "--threads" -> threads = positive(value(args, ++i, a), a);
         case "--eval" -> eval = Integer.parseInt(value(args, ++i, a));
         case "--fp32" -> fp16 = false;
@@ -162,7 +164,7 @@ public final class TrainDemo {
     if (out == null) {
       throw new IllegalArgumentException("--out DIR is required");
     }
-    return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, d.unetLr(), d.uncondProb(),
+    return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
         threads, fp16, eval, overwrite, reuseVae);
   }
 
@@ -244,6 +246,8 @@ public final class TrainDemo {
       WeightLoader unetLoader = new WeightLoader(new RandomWeights(o.seed() * 31 + 3), unetWeights, DataType.FLOAT32);
       UNet3DConditionModel unet = new UNet3DConditionModel(UNet3DConfig.parse(DemoArchitecture.asConfig(
           "unet/config.json", arch.unetConfig())), unetLoader.root());
+      log.printf(Locale.ROOT, "unet: %d residual-branch output tensors start at zero%n",
+          zeroResidualBranches(unetLoader.parameters()));
       double unetLoss = trainUnet(root, tokenizer, vae, scalingFactor, text, textLoader, unet, unetLoader);
       save(textLoader.parameters(), out.resolve("text_encoder").resolve("model.safetensors"));
       save(unetLoader.parameters(), out.resolve("unet").resolve("diffusion_pytorch_model.safetensors"));
@@ -479,6 +483,26 @@ public final class TrainDemo {
     return right;
   }
 
+  /**
+   * The last layer of every residual branch starts at zero, so that each block starts as the identity: the output
+   * convolution, each resnet's {@code conv2}, each transformer's {@code proj_out}, and each temporal convolution
+   * stack's last conv (diffusers' {@code TemporalConvLayer} zero-initialises that one too). The usual diffusion
+   * initialisation (Dhariwal and Nichol's {@code zero_module}); random outputs there made early training slow.
+   */
+  static int zeroResidualBranches(Map<String, NDArray> params) {
+    java.util.regex.Pattern last = java.util.regex.Pattern.compile(
+        "(conv_out|.*\\.resnets\\.\\d+\\.conv2|.*proj_out|.*\\.conv4\\.3)\\.(weight|bias)");
+    int n = 0;
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      if (last.matcher(e.getKey()).matches()) {
+        NDArray p = e.getValue();
+        p.set(new float[Math.toIntExact(p.size())]);
+        n++;
+      }
+    }
+    return n;
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
 
   /** Linear warm-up over the first 5% of the steps, then cosine decay to a tenth of the peak. */
@@ -570,7 +594,7 @@ public final class TrainDemo {
         "## Training data",
         "",
         "Synthetic clips (`MovingShapes`): one flat-coloured shape (radius 4-6 px) moving in a straight line at",
-        "1.4-2.4 px per frame across a dark neutral background (plain or a soft gradient), 4x4 anti-aliased.",
+        "2-3 px per frame across a dark neutral background (plain or a soft gradient), 4x4 anti-aliased.",
         "Nothing else: no real images or video.",
         "",
         "## Training",
