@@ -169,7 +169,7 @@ public final class Attention {
         out = out.add(hidden);
       }
       if (cfg.rescaleOutputFactor() != 1.0) {
-        out = out.div((float) cfg.rescaleOutputFactor());
+        out = Ops.div(out, (float) cfg.rescaleOutputFactor());
       }
       return out;
     });

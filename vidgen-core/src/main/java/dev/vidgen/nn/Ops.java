@@ -13,6 +13,36 @@ import ai.djl.nn.Activation;
 public final class Ops {
   private Ops() {}
 
+  /**
+   * A 0-dimensional float32 tensor holding {@code value}, in memory owned by libtorch, to multiply or divide by.
+   *
+   * <p>Use it instead of DJL's {@code x.mul(Number)} / {@code x.div(Number)} / {@code x.pow(Number)} wherever the
+   * result may be differentiated. DJL implements those by wrapping a Java direct buffer as a tensor ({@code
+   * from_blob}) and closing the wrapper at once; torch's autograd keeps that tensor for the backward pass of the
+   * product ({@code MulBackward} saves the other factor), and once the JVM's garbage collector has freed the buffer
+   * the backward pass reads freed memory: wrong gradients, NaN, or a crash (seen while training the demo model;
+   * {@code ScopesAutogradTest} forces a collection between forward and backward). A tensor made here is
+   * reference-counted by torch, so closing its handle is harmless. The arithmetic is the same as {@code
+   * x.mul((float) value)}: a float32 0-dim operand.
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    return like.getManager().full(new Shape(), (float) value, ai.djl.ndarray.types.DataType.FLOAT32);
+  }
+
+  /** {@code x * value}, safe under autograd (see {@link #scalar}). */
+  public static NDArray mul(NDArray x, double value) {
+    try (NDArray s = scalar(x, value)) {
+      return x.mul(s);
+    }
+  }
+
+  /** {@code x / value}, safe under autograd (see {@link #scalar}). */
+  public static NDArray div(NDArray x, double value) {
+    try (NDArray s = scalar(x, value)) {
+      return x.div(s);
+    }
+  }
+
   /** SiLU / swish: {@code x * sigmoid(x)}. */
   public static NDArray silu(NDArray x) {
     try (NDArray s = Activation.sigmoid(x)) {
@@ -28,9 +58,10 @@ public final class Ops {
   /** GELU with the tanh approximation ({@code approximate="tanh"}, diffusers' "gelu-approximate"). */
   public static NDArray geluTanh(NDArray x) {
     // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
-    try (NDArray x3 = x.pow(3); NDArray inner = x3.mul(0.044715f).add(x).mul((float) Math.sqrt(2.0 / Math.PI));
-        NDArray t = inner.tanh(); NDArray onePlus = t.add(1f)) {
-      return x.mul(0.5f).mul(onePlus);
+    try (NDArray three = scalar(x, 3); NDArray x3 = x.pow(three); NDArray cubic = mul(x3, 0.044715f);
+        NDArray sum = cubic.add(x); NDArray inner = mul(sum, (float) Math.sqrt(2.0 / Math.PI));
+        NDArray t = inner.tanh(); NDArray onePlus = t.add(1f); NDArray half = mul(x, 0.5f)) {
+      return half.mul(onePlus);
     }
   }
 
@@ -41,7 +72,7 @@ public final class Ops {
 
   /** QuickGELU (OpenAI CLIP): {@code x * sigmoid(1.702 x)}. */
   public static NDArray quickGelu(NDArray x) {
-    try (NDArray s = x.mul(1.702f); NDArray sig = Activation.sigmoid(s)) {
+    try (NDArray s = mul(x, 1.702f); NDArray sig = Activation.sigmoid(s)) {
       return x.mul(sig);
     }
   }
@@ -150,7 +181,7 @@ public final class Ops {
     long lk = k.getShape().get(rank - 2);
     long rowBytes = qs.size() / qs.get(rank - 1) / lq * lk * q.getDataType().getNumOfBytes(); // one row of scores
     long blockRows = Math.max(1, blockBytes / Math.max(1, rowBytes));
-    try (NDArray qScaled = q.mul((float) scale);
+    try (NDArray qScaled = mul(q, (float) scale);
         NDArray kt = k.swapAxes(-1, -2)) { // (B, H, D, Lk)
       if (blockRows >= lq) {
         return attentionBlock(qScaled, kt, v, mask);

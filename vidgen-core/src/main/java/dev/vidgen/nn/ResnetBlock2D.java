@@ -66,7 +66,7 @@ public final class ResnetBlock2D {
       h = conv2.forward(Ops.silu(h));
       NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
       NDArray out = shortcut.add(h);
-      return cfg.outputScaleFactor() == 1.0 ? out : out.div((float) cfg.outputScaleFactor());
+      return cfg.outputScaleFactor() == 1.0 ? out : Ops.div(out, (float) cfg.outputScaleFactor());
     });
   }
 }

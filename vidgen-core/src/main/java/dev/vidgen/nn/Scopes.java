@@ -13,6 +13,13 @@ import java.util.function.Supplier;
  * {@code forward} runs its body through {@code keep}, which bounds peak memory to one block's temporaries.
  *
  * <p>Arrays created outside any scope (weights at load time) are never touched.
+ *
+ * <p>Closing is safe under DJL's autograd (training): closing a handle drops only the Java side's reference to the
+ * torch tensor, while the autograd graph keeps its own references to what backward needs ({@code
+ * ScopesAutogradTest} checks a Linear/GroupNorm/Attention composition against a numerical gradient). What is not
+ * safe is a tensor over JVM memory (DJL's {@code create(float[])}, and the scalar behind {@code x.mul(2f)}) that
+ * autograd saves after its Java wrapper is gone: the garbage collector frees the memory under it. Blocks therefore
+ * scale by {@link Ops#scalar} tensors, and trainers keep their input arrays open until backward has run.
  */
 public final class Scopes {
   private Scopes() {}

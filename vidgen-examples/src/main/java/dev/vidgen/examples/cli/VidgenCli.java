@@ -55,6 +55,7 @@ public final class VidgenCli {
         case "generate" -> generate(rest);
         case "models" -> models();
         case "check" -> check(rest);
+        case "train-demo" -> trainDemo(rest);
         default -> usage("unknown command '" + cmd + "'");
       };
     } catch (UsageException e) {
@@ -67,6 +68,15 @@ public final class VidgenCli {
         err.println("(run with --verbose for the stack trace)");
       }
       return 1;
+    }
+  }
+
+  /** {@code vidgen train-demo --out DIR}: trains the embedded demo model from scratch (issue 6). */
+  private int trainDemo(List<String> rest) {
+    try {
+      return dev.vidgen.examples.train.TrainDemo.run(rest.toArray(new String[0]), out, err);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -316,6 +326,8 @@ public final class VidgenCli {
             --quality Q               encoder quality 0..100 (default 80)
         vidgen models                 list the models and their aliases
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
+        vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]
+                                      train the embedded demo model from scratch (about half an hour on 2 cores)
         --verbose                     print stack traces
       """;
 }

@@ -1,0 +1,108 @@
+package dev.vidgen.examples.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vidgen.examples.train.MovingShapes.Clip;
+import dev.vidgen.examples.train.MovingShapes.Colour;
+import dev.vidgen.examples.train.MovingShapes.Direction;
+import dev.vidgen.examples.train.MovingShapes.ShapeKind;
+import dev.vidgen.examples.train.MovingShapes.Subject;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The training data and the score the demo model is judged by, checked against each other. */
+class MovingShapesTest {
+  private final MovingShapes data = new MovingShapes(8, 32, 32);
+
+  @Test
+  void captionsHaveExactlyTheDocumentedForm() {
+    List<Subject> all = Subject.all();
+    assertEquals(60, all.size());
+    Set<String> captions = new HashSet<>();
+    for (Subject s : all) {
+      assertTrue(s.caption().matches("a (red|green|blue|yellow|white) (circle|square|triangle) moving "
+          + "(left|right|up|down)"), s.caption());
+      captions.add(s.caption());
+    }
+    assertEquals(60, captions.size());
+    assertEquals("a red circle moving right",
+        new Subject(Colour.RED, ShapeKind.CIRCLE, Direction.RIGHT).caption());
+  }
+
+  @Test
+  void paletteIsThePureSrgbColoursOfTheIssue() {
+    assertArrayEquals(new float[] {1, 0, 0}, Colour.RED.rgb());
+    assertArrayEquals(new float[] {0, 204 / 255f, 0}, Colour.GREEN.rgb());
+    assertArrayEquals(new float[] {0, 0, 1}, Colour.BLUE.rgb());
+    assertArrayEquals(new float[] {1, 1, 0}, Colour.YELLOW.rgb());
+    assertArrayEquals(new float[] {1, 1, 1}, Colour.WHITE.rgb());
+  }
+
+  @Test
+  void sameSeedSameClip() {
+    Clip a = data.sample(new SplittableRandom(3));
+    Clip b = data.sample(new SplittableRandom(3));
+    assertEquals(a.caption(), b.caption());
+    assertArrayEquals(a.frames(), b.frames());
+  }
+
+  /** Every training clip scores right: the scorer and the data agree on what colour and direction mean. */
+  @Test
+  void everyGroundTruthClipScoresRight() {
+    SplittableRandom rng = new SplittableRandom(1);
+    for (Subject s : Subject.all()) {
+      for (int k = 0; k < 3; k++) {
+        Clip c = data.sample(s, rng);
+        for (float v : c.frames()) {
+          assertTrue(v >= 0f && v <= 1f);
+        }
+        MotionScore.Result r = MotionScore.score(c.frames(), 8, 32, 32, s.colour(), s.direction());
+        assertTrue(r.right(), s.caption() + ": " + r.describe());
+        double along = s.direction().dx() * r.dx() + s.direction().dy() * r.dy();
+        assertTrue(along > 10 && along < 23, s.caption() + " travels " + along + " px: " + r.describe());
+      }
+    }
+  }
+
+  /** The score can fail: the same clips with the wrong colour, or played backwards, are wrong. */
+  @Test
+  void scoreRejectsWrongColourAndReversedMotion() {
+    SplittableRandom rng = new SplittableRandom(2);
+    for (Subject s : Subject.all()) {
+      Clip c = data.sample(s, rng);
+      Colour other = Colour.values()[(s.colour().ordinal() + 1) % Colour.values().length];
+      assertFalse(MotionScore.score(c.frames(), 8, 32, 32, other, s.direction()).colourRight(), s.caption());
+      float[] reversed = new float[c.frames().length];
+      int frame = 32 * 32 * 3;
+      for (int f = 0; f < 8; f++) {
+        System.arraycopy(c.frames(), f * frame, reversed, (7 - f) * frame, frame);
+      }
+      MotionScore.Result r = MotionScore.score(reversed, 8, 32, 32, s.colour(), s.direction());
+      assertTrue(r.colourRight(), s.caption());
+      assertFalse(r.directionRight(), s.caption() + " reversed: " + r.describe());
+    }
+  }
+
+  @Test
+  void staticOrEmptyVideosAreWrong() {
+    Clip c = data.sample(new Subject(Colour.RED, ShapeKind.SQUARE, Direction.LEFT), new SplittableRandom(4));
+    float[] still = new float[c.frames().length];
+    int frame = 32 * 32 * 3;
+    for (int f = 0; f < 8; f++) {
+      System.arraycopy(c.frames(), 0, still, f * frame, frame);
+    }
+    MotionScore.Result r = MotionScore.score(still, 8, 32, 32, Colour.RED, Direction.LEFT);
+    assertTrue(r.colourRight());
+    assertFalse(r.directionRight(), r.describe());
+    MotionScore.Result black = MotionScore.score(new float[c.frames().length], 8, 32, 32, Colour.RED,
+        Direction.LEFT);
+    assertFalse(black.colourRight());
+    assertFalse(black.directionRight());
+  }
+}
