@@ -68,8 +68,9 @@ public final class BenchMain {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    if (!profile.equals("short") && !profile.equals("long")) {
-      throw new IllegalArgumentException("--profile must be short or long, got " + profile);
+    if (!profile.equals("short") && !profile.equals("long") && !profile.equals("smoke")) {
+      throw new IllegalArgumentException("--profile must be short or long (or smoke, a quick check of the "
+          + "machinery), got " + profile);
     }
     if (out == null) {
       out = Path.of("vidgen-bench-results", profile + "-"
@@ -80,6 +81,9 @@ public final class BenchMain {
   }
 
   static List<Step> steps(String profile) {
+    if (profile.equals("smoke")) {
+      return smokeSteps();
+    }
     boolean longer = profile.equals("long");
     int forks = longer ? 2 : 1;
     List<Step> s = new ArrayList<>();
@@ -88,8 +92,14 @@ public final class BenchMain {
     s.add(new Step("UNetForwardBenchmark.forward", longer
         ? new String[][] {{"config", "tiny", "modelscope-shaped", "modelscope"}} : new String[0][], 1,
         longer ? 5 : 3, 2, forks));
-    s.add(new Step("StepScalingBenchmark.step", longer ? new String[][] {{"latent", "16x16", "32x32", "40x72"}}
-        : new String[0][], 1, longer ? 5 : 3, 2, 1));
+    if (longer) {
+      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"latent", "16x16", "32x32", "40x72"}}, 1, 5, 2, 1));
+    } else {
+      // the grid without its two points that UNetForwardBenchmark already measures (8 frames at 16x16 = small,
+      // 16 frames at 32x32 = medium), to stay within the short profile's time
+      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "8", "32"}}, 1, 3, 2, 1));
+      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "16"}, {"latent", "16x16"}}, 1, 3, 2, 1));
+    }
     s.add(new Step("VaeDecodeBenchmark.decodeFrame", longer ? new String[][] {{"latent", "16", "32"}}
         : new String[0][], 1, longer ? 10 : 5, 2, forks));
     if (longer) {
@@ -102,8 +112,22 @@ public final class BenchMain {
     return s;
   }
 
+  /** Every benchmark once at its smallest size: checks that the profile machinery works (not a measurement). */
+  private static List<Step> smokeSteps() {
+    List<Step> s = new ArrayList<>();
+    s.add(new Step("MatmulPeakBenchmark.matmul", new String[0][], 0, 1, 1, 1));
+    s.add(new Step("SchedulerStepBenchmark.step", new String[][] {{"scheduler", "ddim", "euler-a"}}, 0, 1, 1, 1));
+    s.add(new Step("UNetForwardBenchmark.forward", new String[][] {{"setting", "small"}}, 0, 1, 1, 1));
+    s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "8"}, {"latent", "16x16"}}, 0, 1, 1, 1));
+    s.add(new Step("VaeDecodeBenchmark.decodeFrame", new String[][] {{"latent", "16"}}, 0, 1, 1, 1));
+    s.add(new Step("SamplingLoopBenchmark.generate", new String[][] {{"steps", "2"}}, 0, 1, 1, 1));
+    s.add(new Step("Mp4EncodeBenchmark.encodeClip", new String[][] {{"size", "256x256"}}, 0, 1, 1, 1));
+    return s;
+  }
+
   private static void run(String profile, Path out) throws RunnerException, IOException, InterruptedException {
     boolean longer = profile.equals("long");
+    boolean smoke = profile.equals("smoke");
     StringBuilder summary = new StringBuilder();
     summary.append("# vidgen benchmarks, ").append(profile).append(" profile, ").append(LocalDateTime.now()
         .format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)).append("\n\n");
@@ -111,8 +135,11 @@ public final class BenchMain {
     summary.append("- ").append(BenchModels.threadsLine()).append("\n\n");
     summary.append("| benchmark | params | median | min | max | n | unit |\n|---|---|---:|---:|---:|---:|---|\n");
     long t0 = System.nanoTime();
-    for (Step step : steps(profile)) {
-      String name = step.include().substring(0, step.include().indexOf('.'));
+    List<Step> steps = steps(profile);
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      String name = String.format(Locale.ROOT, "%02d-%s", i + 1, step.include().substring(0,
+          step.include().indexOf('.')));
       ChainedOptionsBuilder o = new OptionsBuilder().include("dev\\.vidgen\\.bench\\." + step.include().replace(".",
               "\\.") + "$")
           .warmupIterations(step.warmups()).measurementIterations(step.iterations())
@@ -120,10 +147,6 @@ public final class BenchMain {
           .forks(step.forks()).resultFormat(ResultFormatType.JSON).result(out.resolve(name + ".json").toString());
       for (String[] p : step.params()) {
         o.param(p[0], java.util.Arrays.copyOfRange(p, 1, p.length));
-      }
-      List<String> props = passThroughProperties();
-      if (!props.isEmpty()) {
-        o.jvmArgsPrepend(props.toArray(new String[0]));
       }
       Collection<RunResult> results = new Runner(o.build()).run();
       for (RunResult rr : results) {
@@ -133,14 +156,18 @@ public final class BenchMain {
     }
     summary.append("\n");
     Path eff = out.resolve("efficiency.md");
-    child(ComputeEfficiency.class, longer
-        ? List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small,medium", "--steps", "25",
+    child(ComputeEfficiency.class, smoke
+        ? List.of("--settings", "small", "--reps", "1", "--overhead-settings", "small", "--steps", "2", "--rounds", "1",
+            "--out", eff.toString())
+        : longer ? List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small,medium", "--steps", "25",
             "--rounds", "5", "--out", eff.toString())
         : List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small", "--steps", "10",
             "--rounds", "3", "--out", eff.toString()));
     Path mem = out.resolve("memory.md");
-    child(MemoryHarness.class, longer
-        ? List.of("--model", "modelscope-shaped", "--setting", "small", "--long-steps", "1000", "--generations", "20",
+    child(MemoryHarness.class, smoke
+        ? List.of("--model", "tiny", "--long-steps", "100", "--generations", "2", "--steps", "2", "--peak-setting",
+            "small", "--out", mem.toString())
+        : longer ? List.of("--model", "modelscope-shaped", "--setting", "small", "--long-steps", "1000", "--generations", "20",
             "--steps", "10", "--peak-setting", "medium", "--out", mem.toString())
         : List.of("--model", "tiny", "--long-steps", "200", "--generations", "5", "--steps", "10", "--peak-setting",
             "small", "--out", mem.toString()));
@@ -178,7 +205,7 @@ public final class BenchMain {
     return row;
   }
 
-  /** {@code -Dvidgen.*} settings of this JVM, passed on to every fork and child JVM. */
+  /** {@code -Dvidgen.*} settings of this JVM, passed on to the child JVMs (JMH's forks inherit this JVM's options). */
   static List<String> passThroughProperties() {
     List<String> out = new ArrayList<>();
     for (String k : List.of("vidgen.threads", "vidgen.bench.cache")) {

@@ -45,6 +45,18 @@ final class Machine {
     return kb < 0 ? -1 : kb * 1024;
   }
 
+  /** Anonymous resident memory ({@code RssAnon}: heap, libtorch tensors), or -1 off Linux. */
+  static long rssAnonBytes() {
+    long kb = field(Path.of("/proc/self/status"), "RssAnon:");
+    return kb < 0 ? -1 : kb * 1024;
+  }
+
+  /** File-backed resident memory ({@code RssFile}: mapped jars, libraries, memory-mapped weight files). */
+  static long rssFileBytes() {
+    long kb = field(Path.of("/proc/self/status"), "RssFile:");
+    return kb < 0 ? -1 : kb * 1024;
+  }
+
   /** The process's peak resident set size in bytes since start or the last {@link #resetPeakRss()} ({@code VmHWM}). */
   static long peakRssBytes() {
     long kb = field(Path.of("/proc/self/status"), "VmHWM:");

@@ -196,24 +196,42 @@ public final class MemoryHarness {
   private Peak peak(String model, BenchModels.Setting s, int steps) {
     Path folder = Files.isDirectory(Path.of(model)) ? Path.of(model) : RandomModelFolder.get(model);
     long weights = RandomModelFolder.weightBytes(folder);
+    System.gc();
     long before = Machine.rssBytes();
     Peak peak;
-    try (VideoPipeline p = VideoPipeline.load(folder)) {
-      long afterLoad = Machine.rssBytes();
-      boolean reset = Machine.resetPeakRss();
-      p.generate(SamplingLoopBenchmark.request(s, steps));
-      peak = new Peak(model, weights, before, afterLoad, Machine.peakRssBytes(), reset);
-    }
     line("### Peak memory of one generation: %s, %s (%dx%d, %d frames), %d steps", model, s.name().toLowerCase(),
         s.pixels(), s.pixels(), s.frames, steps);
     line("");
-    line("| weights (safetensors files) | RSS before load | RSS after load | peak RSS during the generation | peak ÷ "
-        + "weights | (peak − RSS before load) ÷ weights |");
-    line("|---:|---:|---:|---:|---:|---:|");
-    line("| %s | %s | %s | %s%s | %.2f | %.2f |", Machine.mb(weights), Machine.mb(before), Machine.mb(peak.rssAfterLoad()),
-        Machine.mb(peak.peakRss()), peak.reset() ? "" : " (since JVM start)", peak.peakRss() / (double) weights,
-        (peak.peakRss() - before) / (double) weights);
+    line("Weights (safetensors files): %s. RSS = anonymous memory (Java heap, libtorch tensors) + file-backed pages "
+        + "(the jar, native libraries, and the memory-mapped weight files until their buffers are collected).",
+        Machine.mb(weights));
+    line("");
+    line("| moment | RSS | anonymous | file-backed | RSS ÷ weights |");
+    line("|---|---:|---:|---:|---:|");
+    rssRow("before loading", weights);
+    try (VideoPipeline p = VideoPipeline.load(folder)) {
+      rssRow("after loading", weights);
+      System.gc(); // unmaps the weight files' buffers: their pages leave the RSS
+      long afterLoad = Machine.rssBytes();
+      rssRow("after loading and a GC", weights);
+      boolean reset = Machine.resetPeakRss();
+      p.generate(SamplingLoopBenchmark.request(s, steps));
+      peak = new Peak(model, weights, before, afterLoad, Machine.peakRssBytes(), reset);
+      rssRow("after the generation", weights);
+    }
+    line("| **peak during the generation** (VmHWM%s) | **%s** | | | **%.2f** |",
+        peak.reset() ? ", reset after loading" : " since JVM start", Machine.mb(peak.peakRss()),
+        peak.peakRss() / (double) weights);
+    line("");
+    line("Working memory of the generation beyond the loaded model: %s (%.2f × weights).",
+        Machine.mb(peak.peakRss() - peak.rssAfterLoad()), (peak.peakRss() - peak.rssAfterLoad()) / (double) weights);
     line("");
     return peak;
+  }
+
+  private void rssRow(String moment, long weights) {
+    long rss = Machine.rssBytes();
+    line("| %s | %s | %s | %s | %.2f |", moment, Machine.mb(rss), Machine.mb(Machine.rssAnonBytes()),
+        Machine.mb(Machine.rssFileBytes()), rss / (double) weights);
   }
 }
