@@ -49,6 +49,8 @@ public final class BenchMain {
   /** One JMH run of a profile: a benchmark method (regex), its params, iterations and iteration time. */
   record Step(String include, String[][] params, int warmups, int iterations, int seconds, int forks) {}
 
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -148,7 +150,11 @@ public final class BenchMain {
       for (String[] p : step.params()) {
         o.param(p[0], java.util.Arrays.copyOfRange(p, 1, p.length));
       }
+      System.out.printf("%n[%s] step %d/%d: %s, load average %s%n", LocalDateTime.now().format(CLOCK), i + 1,
+          steps.size(), step.include(), Machine.loadAverage());
       Collection<RunResult> results = new Runner(o.build()).run();
+      System.out.printf("%n[%s] step %d/%d done, load average %s%n", LocalDateTime.now().format(CLOCK), i + 1,
+          steps.size(), Machine.loadAverage());
       for (RunResult rr : results) {
         summary.append(row(rr)).append('\n');
       }
@@ -159,7 +165,8 @@ public final class BenchMain {
     child(ComputeEfficiency.class, smoke
         ? List.of("--settings", "small", "--reps", "1", "--overhead-settings", "small", "--steps", "2", "--rounds", "1",
             "--out", eff.toString())
-        : longer ? List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small,medium", "--steps", "25",
+        : longer ? List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small,medium",
+            "--steps", "25",
             "--rounds", "5", "--out", eff.toString())
         : List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small", "--steps", "10",
             "--rounds", "3", "--out", eff.toString()));
@@ -167,7 +174,8 @@ public final class BenchMain {
     child(MemoryHarness.class, smoke
         ? List.of("--model", "tiny", "--long-steps", "100", "--generations", "2", "--steps", "2", "--peak-setting",
             "small", "--out", mem.toString())
-        : longer ? List.of("--model", "modelscope-shaped", "--setting", "small", "--long-steps", "1000", "--generations", "20",
+        : longer ? List.of("--model", "modelscope-shaped", "--setting", "small", "--long-steps", "1000",
+            "--generations", "20",
             "--steps", "10", "--peak-setting", "medium", "--out", mem.toString())
         : List.of("--model", "tiny", "--long-steps", "200", "--generations", "5", "--steps", "10", "--peak-setting",
             "small", "--out", mem.toString()));
@@ -219,6 +227,8 @@ public final class BenchMain {
 
   /** Runs a report main in a fresh JVM (clean RSS, deep JFR stacks), with this JVM's output. */
   static void child(Class<?> main, List<String> args) throws IOException, InterruptedException {
+    System.out.printf("%n[%s] %s, load average %s%n", LocalDateTime.now().format(CLOCK), main.getSimpleName(),
+        Machine.loadAverage());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");

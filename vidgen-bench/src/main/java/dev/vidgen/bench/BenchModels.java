@@ -97,7 +97,10 @@ final class BenchModels {
     }
   }
 
-  /** The {@code unet/config.json} of a named benchmark config: {@code tiny}, {@code modelscope-shaped}, {@code modelscope}. */
+  /**
+   * The {@code unet/config.json} of a named benchmark config: {@code tiny}, {@code modelscope-shaped} or {@code
+   * modelscope}.
+   */
   static JsonConfig unetJson(String config) {
     switch (config) {
       case "tiny":

@@ -49,7 +49,8 @@ final class JfrAttribution {
    * @param wallNanos wall time of the sampled work
    * @param periodMillis sampling period
    */
-  record Result(Map<String, Integer> samplesByPart, Map<String, Integer> javaByPart, int nativeSamples, int javaSamples, Map<String, Integer> topOutside,
+  record Result(Map<String, Integer> samplesByPart, Map<String, Integer> javaByPart, int nativeSamples,
+      int javaSamples, Map<String, Integer> topOutside,
       long wallNanos, int periodMillis) {
     int total() {
       return nativeSamples + javaSamples;

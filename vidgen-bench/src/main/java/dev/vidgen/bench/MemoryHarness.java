@@ -24,16 +24,17 @@ import java.util.Map;
  * </ol>
  *
  * Live arrays must be exactly equal at every checkpoint between generations (after a first, short generation that
- * creates lazy engine state), and at every checkpoint during the long run; RSS is reported with its growth from the first to the last checkpoint (the allocator may keep freed pages,
- * so a small constant rise is not a leak; a rise per generation is). {@link #run} returns the checkpoints for the
- * CI test ({@code MemoryHarnessTest}), which runs a short version on the tiny model.
+ * creates lazy engine state), and at every checkpoint during the long run. RSS is reported with its growth and its
+ * least-squares slope per checkpoint (the allocator may keep freed pages, so a step up that stays is not a leak; a
+ * rise at every generation is). Each checkpoint runs a GC first and shows the Java heap's share. {@link #run}
+ * returns the checkpoints for the CI test ({@code MemoryHarnessTest}), which runs a short version on the tiny model.
  *
  * <p>HOW TO RUN (from the repository root):
  *
  * <pre>
  *   mvn -q -pl vidgen-bench -am package -DskipTests
  *   java -cp vidgen-bench/target/benchmarks.jar dev.vidgen.bench.MemoryHarness
- *   java -cp vidgen-bench/target/benchmarks.jar dev.vidgen.bench.MemoryHarness --model modelscope-shaped --setting small
+ *   java -cp vidgen-bench/target/benchmarks.jar dev.vidgen.bench.MemoryHarness --model modelscope-shaped
  * </pre>
  */
 public final class MemoryHarness {

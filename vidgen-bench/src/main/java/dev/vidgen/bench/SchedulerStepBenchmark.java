@@ -37,8 +37,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * each invocation is a fixed micro-loop over a whole {@value #STEPS}-step run (planning the run included, as a
  * generation pays it) and {@link OperationsPerInvocation} divides by the step count. The model output is a fixed
  * random tensor; Euler ancestral draws its noise from a seeded {@link TorchGenerator} on the CPU, as the pipeline
- * does (a fresh generator per run, as per generation). Scheduler configs are those of the scheduler fixtures ({@code fixtures/schedulers/*}). The method returns
- * the sum of the final latents so that no step can be optimised away.
+ * does (a fresh generator per run, as per generation). Scheduler configs are those of the scheduler fixtures
+ * ({@code fixtures/schedulers/*}). The method returns the sum of the final latents so that no step can be optimised
+ * away. {@link #plan()} times the planning alone.
  *
  * <p>HOW TO RUN (from the repository root):
  *
@@ -57,7 +58,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public class SchedulerStepBenchmark {
   static final int STEPS = 25;
 
-  /** The scheduler family, by fixture: DDIM (ModelScope), DPM++ 2M, Euler, Euler ancestral, flow matching (LTX), CogVideoX DDIM. */
+  /**
+   * The scheduler family, by fixture: DDIM (ModelScope), DPM++ 2M, Euler, Euler ancestral, flow matching (LTX),
+   * CogVideoX DDIM.
+   */
   @Param({"ddim", "dpm++2m", "euler", "euler-a", "flowmatch", "cogvideox-ddim"})
   public String scheduler;
 
