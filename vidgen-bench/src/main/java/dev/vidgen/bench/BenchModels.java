@@ -180,6 +180,9 @@ final class BenchModels {
 
   /** One line naming the libtorch thread count, printed by every benchmark's setup (it lands in JMH's log). */
   static String threadsLine() {
-    return "libtorch intra-op threads: " + engine() + " (cores: " + Runtime.getRuntime().availableProcessors() + ")";
+    int intra = engine();
+    return "libtorch intra-op threads: " + intra + ", inter-op threads: "
+        + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads() + " (cores: " + Runtime.getRuntime().availableProcessors()
+        + "; set with -Dvidgen.threads=N or VideoPipeline.builder().threads(n))";
   }
 }
