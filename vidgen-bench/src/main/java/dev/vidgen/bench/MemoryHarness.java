@@ -58,7 +58,7 @@ public final class MemoryHarness {
     }
   }
 
-  /** Peak memory of one generation. */
+  /** Peak memory of one generation (peak RSS sampled every 10 ms; {@code reset}: VmHWM could be reset). */
   record Peak(String model, long weightBytes, long rssBeforeLoad, long rssAfterLoad, long peakRss, boolean reset) {}
 
   /** Everything the harness measured. */
@@ -197,9 +197,10 @@ public final class MemoryHarness {
   private Peak peak(String model, BenchModels.Setting s, int steps) {
     Path folder = Files.isDirectory(Path.of(model)) ? Path.of(model) : RandomModelFolder.get(model);
     long weights = RandomModelFolder.weightBytes(folder);
-    System.gc();
+    releaseMappedFiles();
     long before = Machine.rssBytes();
     Peak peak;
+    long[] sampled;
     line("### Peak memory of one generation: %s, %s (%dx%d, %d frames), %d steps", model, s.name().toLowerCase(),
         s.pixels(), s.pixels(), s.frames, steps);
     line("");
@@ -212,22 +213,88 @@ public final class MemoryHarness {
     rssRow("before loading", weights);
     try (VideoPipeline p = VideoPipeline.load(folder)) {
       rssRow("after loading", weights);
-      System.gc(); // unmaps the weight files' buffers: their pages leave the RSS
+      releaseMappedFiles();
       long afterLoad = Machine.rssBytes();
-      rssRow("after loading and a GC", weights);
+      rssRow("after loading, once the weight files' buffers are collected", weights);
       boolean reset = Machine.resetPeakRss();
-      p.generate(SamplingLoopBenchmark.request(s, steps));
+      try (PeakSampler sampler = new PeakSampler()) {
+        p.generate(SamplingLoopBenchmark.request(s, steps));
+        sampled = sampler.peaks();
+      }
       peak = new Peak(model, weights, before, afterLoad, Machine.peakRssBytes(), reset);
       rssRow("after the generation", weights);
     }
-    line("| **peak during the generation** (VmHWM%s) | **%s** | | | **%.2f** |",
+    line("| **peak during the generation**, sampled every 10 ms | **%s** | **%s** | | **%.2f** |",
+        Machine.mb(sampled[0]), Machine.mb(sampled[1]), sampled[0] / (double) weights);
+    line("| peak during the generation, kernel high-water mark (VmHWM%s) | %s | | | %.2f |",
         peak.reset() ? ", reset after loading" : " since JVM start", Machine.mb(peak.peakRss()),
         peak.peakRss() / (double) weights);
     line("");
-    line("Working memory of the generation beyond the loaded model: %s (%.2f × weights).",
-        Machine.mb(peak.peakRss() - peak.rssAfterLoad()), (peak.peakRss() - peak.rssAfterLoad()) / (double) weights);
+    line("Working memory of the generation beyond the loaded model (sampled peak − RSS after loading): %s (%.2f × "
+        + "weights).", Machine.mb(sampled[0] - peak.rssAfterLoad()),
+        (sampled[0] - peak.rssAfterLoad()) / (double) weights);
     line("");
-    return peak;
+    return new Peak(model, weights, before, peak.rssAfterLoad(), sampled[0], peak.reset());
+  }
+
+  /**
+   * Unmaps weight-file buffers that are no longer referenced: the loader copies each tensor out of a memory-mapped
+   * slice, and the JVM unmaps a slice only after a GC has found it unreachable and its cleaner has run.
+   */
+  private static void releaseMappedFiles() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Polls RSS and anonymous RSS every 10 ms on a daemon thread and keeps their maxima. */
+  static final class PeakSampler implements AutoCloseable {
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long maxRss;
+    private volatile long maxAnon;
+
+    PeakSampler() {
+      thread = new Thread(() -> {
+        while (running) {
+          sample();
+          try {
+            Thread.sleep(10);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "rss-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void sample() {
+      maxRss = Math.max(maxRss, Machine.rssBytes());
+      maxAnon = Math.max(maxAnon, Machine.rssAnonBytes());
+    }
+
+    /** {@code {peak RSS, peak anonymous RSS}} so far. */
+    long[] peaks() {
+      sample();
+      return new long[] {maxRss, maxAnon};
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void rssRow(String moment, long weights) {
