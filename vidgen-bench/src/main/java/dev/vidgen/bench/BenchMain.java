@@ -31,9 +31,10 @@ import org.openjdk.jmh.util.Statistics;
  *   <li>{@code short} (default, under 20 minutes): 1 fork, 1 warm-up and 3–5 measured iterations per benchmark; the
  *       sampling loop at the small setting with 10 steps; efficiency at small and medium, overhead at small; a memory
  *       harness of 200 steps + 5 generations on the tiny model and the peak of one small generation.
- *   <li>{@code long} (about 2 hours): 2 forks and more iterations; the sampling loop also at medium with 25 steps;
+ *   <li>{@code long} (about 2.5 hours): 2 forks and more iterations; the sampling loop also at medium with 25 steps;
  *       ZeroScope's 576×320 in the scaling grid; the full-size ModelScope UNet (1.4B parameters); overhead at both
- *       settings; the memory harness's full 1000 steps + 20 generations on the ModelScope-shaped model.
+ *       settings (small: 25 steps, 5 rounds; medium: 10 steps, 3 rounds); the memory harness's full 1000 steps + 20
+ *       generations on the ModelScope-shaped model and the peak of a medium generation.
  * </ul>
  *
  * <p>HOW TO RUN (from the repository root):
@@ -162,24 +163,29 @@ public final class BenchMain {
     }
     summary.append("\n");
     Path eff = out.resolve("efficiency.md");
-    child(ComputeEfficiency.class, smoke
-        ? List.of("--settings", "small", "--reps", "1", "--overhead-settings", "small", "--steps", "2", "--rounds", "1",
-            "--out", eff.toString())
-        : longer ? List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small,medium",
-            "--steps", "25",
-            "--rounds", "5", "--out", eff.toString())
-        : List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings", "small", "--steps", "10",
-            "--rounds", "3", "--out", eff.toString()));
+    Path effMedium = out.resolve("efficiency-medium.md");
+    if (smoke) {
+      child(ComputeEfficiency.class, List.of("--settings", "small", "--reps", "1", "--overhead-settings", "small",
+          "--steps", "2", "--rounds", "1", "--out", eff.toString()));
+    } else if (longer) {
+      child(ComputeEfficiency.class, List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings",
+          "small", "--steps", "25", "--rounds", "5", "--out", eff.toString()));
+      // the medium overhead with fewer steps and rounds: each round is two 5-minute generations
+      child(ComputeEfficiency.class, List.of("--settings", "", "--overhead-settings", "medium", "--steps", "10",
+          "--rounds", "3", "--out", effMedium.toString()));
+    } else {
+      child(ComputeEfficiency.class, List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings",
+          "small", "--steps", "10", "--rounds", "3", "--out", eff.toString()));
+    }
     Path mem = out.resolve("memory.md");
     child(MemoryHarness.class, smoke
         ? List.of("--model", "tiny", "--long-steps", "100", "--generations", "2", "--steps", "2", "--peak-setting",
             "small", "--out", mem.toString())
         : longer ? List.of("--model", "modelscope-shaped", "--setting", "small", "--long-steps", "1000",
-            "--generations", "20",
-            "--steps", "10", "--peak-setting", "medium", "--out", mem.toString())
+            "--generations", "20", "--steps", "10", "--peak-setting", "medium", "--out", mem.toString())
         : List.of("--model", "tiny", "--long-steps", "200", "--generations", "5", "--steps", "10", "--peak-setting",
             "small", "--out", mem.toString()));
-    for (Path p : List.of(eff, mem)) {
+    for (Path p : List.of(eff, effMedium, mem)) {
       if (Files.exists(p)) {
         summary.append(Files.readString(p)).append("\n");
       }

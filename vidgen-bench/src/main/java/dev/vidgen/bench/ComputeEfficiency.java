@@ -83,14 +83,22 @@ public final class ComputeEfficiency {
     line("- %s", BenchModels.threadsLine());
     line("");
     String config = a.get("config");
-    int reps = a.getInt("reps");
+    List<BenchModels.Setting> settings = a.getList("settings").stream().map(BenchModels.Setting::of).toList();
+    if (!settings.isEmpty()) {
+      efficiency(config, settings, a.getInt("reps"));
+    }
+    for (String s : a.getList("overhead-settings")) {
+      overhead(config, BenchModels.Setting.of(s), a.getInt("steps"), a.getInt("rounds"));
+    }
+  }
+
+  /** FLOPs ÷ median time of the UNet forward at each setting, against the matmul peak before and after. */
+  private void efficiency(String config, List<BenchModels.Setting> settings, int reps) {
     double peakBefore = matmulPeak();
     line("matmul peak (2048×2048 float32, median of 10 after warm-up): %.1f GFLOP/s", peakBefore / 1e9);
     line("");
     line("| %s UNet forward, CFG batch 2 | GFLOP | time s, median [min – max] (n) | GFLOP/s | of peak |", config);
     line("|---|---:|---|---:|---:|");
-    List<double[]> rows = new ArrayList<>();
-    List<BenchModels.Setting> settings = a.getList("settings").stream().map(BenchModels.Setting::of).toList();
     UNet3DConfig cfg = BenchModels.unetConfig(config);
     try (BenchModels.Built<UNet3DConditionModel> unet = BenchModels.randomUNet(cfg)) {
       for (BenchModels.Setting s : settings) {
@@ -109,7 +117,6 @@ public final class ComputeEfficiency {
           }
           Stats st = Stats.of(times);
           double rate = flops / st.median();
-          rows.add(new double[] {flops, st.median(), rate});
           line("| %s (%dx%d, %d frames; %,d parameters) | %.1f | %s | %.1f | %.0f%% |", s.name().toLowerCase(),
               s.pixels(), s.pixels(), s.frames, unet.parameters(), flops / 1e9, st.format("%.3f"), rate / 1e9,
               100 * rate / peakBefore);
@@ -121,9 +128,6 @@ public final class ComputeEfficiency {
     line("matmul peak again after the UNet runs: %.1f GFLOP/s (%+.1f%% vs before; a large change means the machine's "
         + "load changed during the run)", peakAfter / 1e9, 100 * (peakAfter - peakBefore) / peakBefore);
     line("");
-    for (String s : a.getList("overhead-settings")) {
-      overhead(config, BenchModels.Setting.of(s), a.getInt("steps"), a.getInt("rounds"));
-    }
   }
 
   private static void forward(UNet3DConditionModel unet, NDArray sample, NDArray t, NDArray enc) {
