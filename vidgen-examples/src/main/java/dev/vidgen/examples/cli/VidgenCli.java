@@ -56,6 +56,7 @@ public final class VidgenCli {
         case "models" -> models();
         case "check" -> check(rest);
         case "train-demo" -> trainDemo(rest);
+        case "score-demo" -> dev.vidgen.examples.train.ScoreDemo.run(rest.toArray(new String[0]), out, err);
         default -> usage("unknown command '" + cmd + "'");
       };
     } catch (UsageException e) {
@@ -328,6 +329,8 @@ public final class VidgenCli {
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]
                                       train the embedded demo model from scratch (about half an hour on 2 cores)
+        vidgen score-demo DIR [--seeds N] [--steps N] [--guidance G]
+                                      score a demo model on all 60 captions (colour and direction right?)
         --verbose                     print stack traces
       """;
 }

@@ -221,6 +221,10 @@ public final class TrainDemo {
         scalingFactor = latentScalingFactor(root, vae);
         DemoArchitecture.writeJson(out.resolve("vae").resolve("config.json"), arch.vaeConfig(scalingFactor));
         save(vaeLoader.parameters(), out.resolve("vae").resolve("diffusion_pytorch_model.safetensors"));
+        // the UNet trains against the VAE exactly as shipped (float16-rounded when saved so), which also makes a
+        // --reuse-vae run continue bit for bit as the full run would
+        vaeWeights.close();
+        vae = AutoencoderKL.load(out.resolve("vae"), root, DataType.FLOAT32);
       } else {
         Path from = o.reuseVae().resolve("vae");
         Files.createDirectories(out.resolve("vae"));
