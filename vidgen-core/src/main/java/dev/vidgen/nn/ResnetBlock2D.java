@@ -50,23 +50,33 @@ public final class ResnetBlock2D {
    */
   public NDArray forward(NDArray x, NDArray temb) {
     return Scopes.keep(() -> {
-      NDArray h = conv1.forward(Ops.silu(norm1.forward(x)));
+      // each temporary is freed as soon as the next is made from it (Scopes.advance): at a VAE decoder's full
+      // resolution they are the bulk of the peak memory
+      NDArray h = norm1.forward(x);
+      h = Scopes.advance(h, Ops.silu(h), x);
+      h = Scopes.advance(h, conv1.forward(h), x);
       NDArray t = null;
       if (timeEmbProj != null && temb != null) {
         t = timeEmbProj.forward(Ops.silu(temb)).expandDims(-1).expandDims(-1); // (N, C', 1, 1)
       }
       if (t != null && !cfg.scaleShift()) {
-        h = h.add(t);
+        h = Scopes.advance(h, h.add(t), x);
       }
-      h = norm2.forward(h);
+      h = Scopes.advance(h, norm2.forward(h), x);
       if (t != null && cfg.scaleShift()) {
         var parts = t.split(2, 1); // scale, shift
-        h = h.mul(parts.get(0).add(1f)).add(parts.get(1));
+        h = Scopes.advance(h, h.mul(parts.get(0).add(1f)), x);
+        h = Scopes.advance(h, h.add(parts.get(1)), x);
       }
-      h = conv2.forward(Ops.silu(h));
+      h = Scopes.advance(h, Ops.silu(h), x);
+      h = Scopes.advance(h, conv2.forward(h), x);
       NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
-      NDArray out = shortcut.add(h);
-      return cfg.outputScaleFactor() == 1.0 ? out : Ops.div(out, (float) cfg.outputScaleFactor());
+      NDArray out = Scopes.advance(h, shortcut.add(h), x);
+      if (shortcut != x) {
+        shortcut.close();
+      }
+      return cfg.outputScaleFactor() == 1.0 ? out : Scopes.advance(out, Ops.div(out, (float) cfg.outputScaleFactor()),
+          x);
     });
   }
 }

@@ -49,12 +49,13 @@ public final class Decoder {
   public NDArray forward(NDArray sample) {
     return Scopes.keep(() -> {
       NDArray h = convIn.forward(sample);
-      h = midBlock.forward(h);
+      h = Scopes.advance(h, midBlock.forward(h), sample);
       for (UpDecoderBlock2D upBlock : upBlocks) {
-        h = upBlock.forward(h);
+        h = Scopes.advance(h, upBlock.forward(h), sample);
       }
-      h = Ops.silu(convNormOut.forward(h));
-      return convOut.forward(h);
+      h = Scopes.advance(h, convNormOut.forward(h), sample);
+      h = Scopes.advance(h, Ops.silu(h), sample);
+      return Scopes.advance(h, convOut.forward(h), sample);
     });
   }
 }

@@ -57,9 +57,9 @@ public final class UNetMidBlock2D {
       for (int i = 0; i < resnets.size(); i++) {
         Attention attn = attentions.get(i);
         if (attn != null) {
-          h = attn.forward(h);
+          h = Scopes.advance(h, attn.forward(h), hiddenStates);
         }
-        h = resnets.get(i).forward(h, null);
+        h = Scopes.advance(h, resnets.get(i).forward(h, null), hiddenStates);
       }
       return h;
     });

@@ -34,9 +34,9 @@ public final class UpDecoderBlock2D {
     return Scopes.keep(() -> {
       NDArray h = hiddenStates;
       for (ResnetBlock2D resnet : resnets) {
-        h = resnet.forward(h, null);
+        h = Scopes.advance(h, resnet.forward(h, null), hiddenStates);
       }
-      return upsampler == null ? h : upsampler.forward(h, null);
+      return upsampler == null ? h : Scopes.advance(h, upsampler.forward(h, null), hiddenStates);
     });
   }
 }
