@@ -73,13 +73,18 @@ public final class TrainDemo {
    * @param evalCaptions captions sampled for the final score (0: skip)
    * @param overwrite replace an existing output folder
    * @param reuseVae a demo folder whose trained {@code vae/} is copied instead of training one (null: train)
+   * @param highNoiseBias how much the UNet's training timesteps favour high noise: {@code t = floor(T u^(1 / (1 +
+   *     bias)))} for uniform {@code u}, so 0 is DDPM's uniform sampling and 1 a density rising linearly with {@code
+   *     t}
+   * @param checkEvery UNet steps between progress checks (0: none)
+   * @param emaDecay decay of the UNet's and text encoder's weight average (what is saved)
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
-      Path reuseVae) {
+      Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999);
     }
   }
 
@@ -88,7 +93,6 @@ public final class TrainDemo {
       double scalingFactor, int evalRight, int evalTotal) {}
 
   private static final int LOG_EVERY = 50;
-  private static final int PROGRESS_CHECK_EVERY = 500;
 
   private final Options o;
   private final DemoArchitecture arch;
@@ -140,6 +144,9 @@ public final class TrainDemo {
     int eval = d.evalCaptions();
     boolean overwrite = false;
     Path reuseVae = null;
+    double highNoiseBias = d.highNoiseBias();
+    int checkEvery = d.checkEvery();
+    double emaDecay = d.emaDecay();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -154,6 +161,9 @@ public final class TrainDemo {
         case "--fp32" -> fp16 = false;
         case "--overwrite" -> overwrite = true;
         case "--reuse-vae" -> reuseVae = Path.of(value(args, ++i, a));
+        case "--high-noise-bias" -> highNoiseBias = Double.parseDouble(value(args, ++i, a));
+        case "--check-every" -> checkEvery = Integer.parseInt(value(args, ++i, a));
+        case "--ema-decay" -> emaDecay = Double.parseDouble(value(args, ++i, a));
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -165,7 +175,7 @@ public final class TrainDemo {
       throw new IllegalArgumentException("--out DIR is required");
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
-        threads, fp16, eval, overwrite, reuseVae);
+        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -264,8 +274,9 @@ public final class TrainDemo {
       if (o.evalCaptions() > 0) {
         PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, arch.frames(),
             arch.latentSize());
-        right = selfCheck(root, sampler, o.evalCaptions(), true);
-        log.printf(Locale.ROOT, "self-check: %d/%d right%n", right, o.evalCaptions());
+        Check check = selfCheck(root, sampler, o.evalCaptions(), true);
+        right = check.right();
+        log.printf(Locale.ROOT, "self-check: %s%n", check);
       }
       double totalSeconds = (System.nanoTime() - t0) / 1e9;
       return new Report(vaeSeconds, unetSeconds, totalSeconds, vaeL1, unetLoss, scalingFactor, right,
@@ -393,7 +404,7 @@ public final class TrainDemo {
     int recentN = 0;
     double last = Double.NaN;
     long start = System.nanoTime();
-    try (Adam adam = new Adam(params, root.newSubManager(), 0.9, 0.999, 1e-8, 0.999)) {
+    try (Adam adam = new Adam(params, root.newSubManager(), 0.9, 0.999, 1e-8, o.emaDecay())) {
       log.printf(Locale.ROOT, "unet: %,d parameters (with the text encoder's %,d)%n", adam.size(),
           count(textLoader.parameters()));
       for (int step = 0; step < o.unetSteps(); step++) {
@@ -415,7 +426,7 @@ public final class TrainDemo {
         float[] sqrtAlpha = new float[b];
         float[] sqrtOneMinusAlpha = new float[b];
         for (int i = 0; i < b; i++) {
-          int t = rng.nextInt(noise.numTrainTimesteps());
+          int t = trainingTimestep(rng.nextDouble(), noise.numTrainTimesteps(), o.highNoiseBias());
           timesteps[i] = t;
           sqrtAlpha[i] = (float) Math.sqrt(noise.alphaCumprod(t));
           sqrtOneMinusAlpha[i] = (float) Math.sqrt(1 - noise.alphaCumprod(t));
@@ -454,10 +465,11 @@ public final class TrainDemo {
         if (!Double.isFinite(loss)) {
           log.printf(Locale.ROOT, "unet: step %d had a non-finite loss; its update was skipped%n", step + 1);
         }
-        if ((step + 1) % PROGRESS_CHECK_EVERY == 0 && step + 1 < o.unetSteps() && o.evalCaptions() > 0) {
+        if (o.checkEvery() > 0 && (step + 1) % o.checkEvery() == 0 && step + 1 < o.unetSteps()
+            && o.evalCaptions() > 0) {
           PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, f, lat);
-          log.printf(Locale.ROOT, "unet: progress check at step %d (current weights): %d/8 right%n", step + 1,
-              selfCheck(root, sampler, 8, false));
+          log.printf(Locale.ROOT, "unet: progress check at step %d (current weights): %s%n", step + 1,
+              selfCheck(root, sampler, 16, false));
         }
       }
       adam.loadAveraged();
@@ -465,26 +477,51 @@ public final class TrainDemo {
     return last;
   }
 
+  /** What a self-check found: videos right, and right in colour and in direction separately. */
+  record Check(int right, int colourRight, int directionRight, int total, double meanTravel) {
+    @Override
+    public String toString() {
+      return String.format(Locale.ROOT, "%d/%d right (colour %d, direction %d; mean travel along the named "
+          + "direction %+.1f px)", right, total, colourRight, directionRight, meanTravel);
+    }
+  }
+
   /**
-   * Samples {@code n} random captions (DDIM 20 steps, guidance 9, seeds 1000...) and scores them.
-   *
-   * @return how many were right
+   * Samples {@code n} captions (cycling through every colour x direction pair, shapes in turn; DDIM 20 steps,
+   * guidance 9, seeds 1000...) and scores them.
    */
-  private int selfCheck(NDManager root, PreviewSampler sampler, int n, boolean verbose) {
+  private Check selfCheck(NDManager root, PreviewSampler sampler, int n, boolean verbose) {
     List<Subject> all = Subject.all();
-    SplittableRandom pick = new SplittableRandom(o.seed() + 99);
     int right = 0;
+    int colourRight = 0;
+    int directionRight = 0;
+    double travel = 0;
     for (int i = 0; i < n; i++) {
-      Subject s = all.get(pick.nextInt(all.size()));
+      // 60 subjects in colour-shape-direction order; step 7 (coprime with 60) visits every pair in turn
+      Subject s = all.get((i * 7) % all.size());
       float[] frames = sampler.sample(root, s.caption(), 1000 + i, 20, 9.0);
       MotionScore.Result r = MotionScore.score(frames, arch.frames(), arch.size(), arch.size(), s.colour(),
           s.direction());
       right += r.right() ? 1 : 0;
+      colourRight += r.colourRight() ? 1 : 0;
+      directionRight += r.directionRight() ? 1 : 0;
+      travel += s.direction().dx() * r.dx() + s.direction().dy() * r.dy();
       if (verbose) {
         log.printf(Locale.ROOT, "  check '%s' seed %d: %s%n", s.caption(), 1000 + i, r.describe());
       }
     }
-    return right;
+    return new Check(right, colourRight, directionRight, n, travel / n);
+  }
+
+  /**
+   * The timestep of one training example: {@code floor(T u^(1 / (1 + bias)))}. With bias 0 this is DDPM's uniform
+   * draw; a positive bias spends more of the training on high noise, where the caption, not the noisy clip, has to
+   * decide where the object is and which way it goes (epsilon prediction weighs those timesteps least: the clean
+   * clip enters its target with weight {@code sqrt(alpha_bar / (1 - alpha_bar))}).
+   */
+  static int trainingTimestep(double u, int numTrainTimesteps, double bias) {
+    int t = (int) Math.floor(numTrainTimesteps * Math.pow(u, 1.0 / (1.0 + bias)));
+    return Math.min(t, numTrainTimesteps - 1);
   }
 
   /**

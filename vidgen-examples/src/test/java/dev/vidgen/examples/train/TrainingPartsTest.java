@@ -75,6 +75,25 @@ class TrainingPartsTest {
     assertEquals(1e-4, TrainDemo.learningRate(1e-3, 1000, 1000), 1e-9);
   }
 
+  /** Bias 0 is DDPM's uniform draw; bias 1 makes the density rise linearly, so a quarter falls below T/2. */
+  @Test
+  void trainingTimestepsFavourHighNoiseAsAskedAndStayInRange() {
+    assertEquals(0, TrainDemo.trainingTimestep(0.0, 1000, 0));
+    assertEquals(999, TrainDemo.trainingTimestep(0.9999999, 1000, 0));
+    assertEquals(999, TrainDemo.trainingTimestep(Math.nextDown(1.0), 1000, 1));
+    assertEquals(437, TrainDemo.trainingTimestep(0.4375, 1000, 0));
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    int below = 0;
+    int n = 200_000;
+    for (int i = 0; i < n; i++) {
+      int t = TrainDemo.trainingTimestep(rng.nextDouble(), 1000, 1);
+      assertTrue(t >= 0 && t < 1000, "t=" + t);
+      below += t < 500 ? 1 : 0;
+    }
+    assertEquals(0.25, below / (double) n, 0.005); // P(u^(1/2) < 1/2) = 1/4
+    assertEquals(500, TrainDemo.trainingTimestep(0.25, 1000, 1));
+  }
+
   /** One Adam step equals Algorithm 1 by hand; many steps minimise a quadratic; nothing leaks. */
   @Test
   void adamFollowsTheAlgorithmAndConverges() {
