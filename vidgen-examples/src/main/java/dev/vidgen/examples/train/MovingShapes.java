@@ -118,8 +118,18 @@ public final class MovingShapes {
   private final int numFrames;
   private final int height;
   private final int width;
+  private final boolean edgeToEdge;
 
   public MovingShapes(int numFrames, int height, int width) {
+    this(numFrames, height, width, false);
+  }
+
+  /**
+   * @param edgeToEdge every clip crosses the whole frame: it starts touching the side it comes from and ends
+   *     touching the opposite side (speed follows from the size), so a caption fixes where the object is in each
+   *     frame along its motion, and only the position across it is free
+   */
+  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge) {
     if (numFrames < 2 || height < 16 || width < 16) {
       throw new IllegalArgumentException("clips need at least 2 frames of 16x16, got " + numFrames + "x" + height
           + "x" + width);
@@ -127,6 +137,7 @@ public final class MovingShapes {
     this.numFrames = numFrames;
     this.height = height;
     this.width = width;
+    this.edgeToEdge = edgeToEdge;
   }
 
   public int numFrames() {
@@ -159,7 +170,7 @@ public final class MovingShapes {
     double across = d.dx() != 0 ? height : width;
     double margin = radius + 0.5;
     double maxTravel = along - 2 * margin;
-    if (travel > maxTravel) {
+    if (travel > maxTravel || edgeToEdge) {
       travel = maxTravel;
       speed = travel / (numFrames - 1);
     }

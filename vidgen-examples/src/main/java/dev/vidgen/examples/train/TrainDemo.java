@@ -78,13 +78,18 @@ public final class TrainDemo {
    *     t}
    * @param checkEvery UNet steps between progress checks (0: none)
    * @param emaDecay decay of the UNet's and text encoder's weight average (what is saved)
+   * @param snrWeightMax 0 for the plain mean squared epsilon error; else each example's squared error is weighted by
+   *     {@code clamp((1 - alpha_bar) / alpha_bar, 1, snrWeightMax)}: the error of the clean-clip estimate at high
+   *     noise, truncated, so that where the object is and which way it goes weigh as much as fine detail
+   * @param edgeToEdge training clips cross the whole frame ({@link MovingShapes#MovingShapes(int, int, int, boolean)})
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
-      Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay) {
+      Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay, double snrWeightMax,
+      boolean edgeToEdge) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0, false);
     }
   }
 
@@ -104,7 +109,7 @@ public final class TrainDemo {
     this.o = options;
     this.arch = arch;
     this.log = log;
-    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size());
+    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge());
   }
 
   public static void main(String[] args) throws IOException {
@@ -119,7 +124,8 @@ public final class TrainDemo {
     } catch (IllegalArgumentException e) {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
-          + "[--threads N] [--fp32] [--eval N] [--overwrite] [--reuse-vae DEMO_DIR]");
+          + "[--unet-lr X] [--high-noise-bias B] [--ema-decay D] [--threads N] [--fp32] [--eval N] [--check-every N] "
+          + "[--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
     if (opts == null) {
@@ -147,6 +153,8 @@ public final class TrainDemo {
     double highNoiseBias = d.highNoiseBias();
     int checkEvery = d.checkEvery();
     double emaDecay = d.emaDecay();
+    double snrWeightMax = d.snrWeightMax();
+    boolean edgeToEdge = d.edgeToEdge();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -164,6 +172,8 @@ public final class TrainDemo {
         case "--high-noise-bias" -> highNoiseBias = Double.parseDouble(value(args, ++i, a));
         case "--check-every" -> checkEvery = Integer.parseInt(value(args, ++i, a));
         case "--ema-decay" -> emaDecay = Double.parseDouble(value(args, ++i, a));
+        case "--snr-weight-max" -> snrWeightMax = Double.parseDouble(value(args, ++i, a));
+        case "--edge-to-edge" -> edgeToEdge = true;
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -175,7 +185,7 @@ public final class TrainDemo {
       throw new IllegalArgumentException("--out DIR is required");
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
-        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay);
+        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -425,11 +435,13 @@ public final class TrainDemo {
         float[] timesteps = new float[b];
         float[] sqrtAlpha = new float[b];
         float[] sqrtOneMinusAlpha = new float[b];
+        float[] weights = new float[b];
         for (int i = 0; i < b; i++) {
           int t = trainingTimestep(rng.nextDouble(), noise.numTrainTimesteps(), o.highNoiseBias());
           timesteps[i] = t;
           sqrtAlpha[i] = (float) Math.sqrt(noise.alphaCumprod(t));
           sqrtOneMinusAlpha[i] = (float) Math.sqrt(1 - noise.alphaCumprod(t));
+          weights[i] = (float) lossWeight(noise.alphaCumprod(t), o.snrWeightMax());
         }
         double loss;
         try (NDScope scope = new NDScope()) {
@@ -446,9 +458,12 @@ public final class TrainDemo {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray embeds = text.forward(root.create(ids, new Shape(b, maxLen))); // (B, 77, D)
             NDArray pred = unet.forward(noisy, root.create(timesteps), embeds); // (B, 4, F, h, w)
-            NDArray mse = pred.sub(noiseArr).square().mean();
-            gc.backward(mse);
-            loss = mse.getFloat();
+            NDArray squared = pred.sub(noiseArr).square(); // (B, 4, F, h, w)
+            NDArray mse = squared.mean();
+            NDArray weighted = o.snrWeightMax() > 0
+                ? squared.mul(root.create(weights, new Shape(b, 1, 1, 1, 1))).mean() : mse;
+            gc.backward(weighted);
+            loss = mse.getFloat(); // logged unweighted, comparable across settings
           }
         }
         adam.step(learningRate(o.unetLr(), step, o.unetSteps()), 1.0);
@@ -542,6 +557,18 @@ public final class TrainDemo {
       }
     }
     return n;
+  }
+
+  /**
+   * The weight of one example's squared epsilon error: 1 without {@code --snr-weight-max}; else {@code 1 / SNR =
+   * (1 - alpha_bar) / alpha_bar} (which turns the epsilon error into the error of the implied clean-clip estimate)
+   * clamped to {@code [1, max]}.
+   */
+  static double lossWeight(double alphaBar, double max) {
+    if (max <= 0) {
+      return 1;
+    }
+    return Math.max(1, Math.min(max, (1 - alphaBar) / alphaBar));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -641,11 +668,14 @@ public final class TrainDemo {
         "## Training",
         "",
         String.format(Locale.ROOT, "- seed %d; AutoencoderKL %d steps x %d frames (final L1 %.4f), then UNet3D + "
-            + "CLIP text encoder %d steps x %d clips (final loss %.4f), Adam, EMA weights saved.", o.seed(),
-            o.vaeSteps(), o.vaeBatch(), vaeL1, o.unetSteps(), o.unetBatch(), unetLoss),
+            + "CLIP text encoder %d steps x %d clips (final loss %.4f), Adam (peak learning rate %g), EMA weights "
+            + "(decay %g) saved.", o.seed(), o.vaeSteps(), o.vaeBatch(), vaeL1, o.unetSteps(), o.unetBatch(), unetLoss,
+            o.unetLr(), o.emaDecay()),
         String.format(Locale.ROOT, "- time on the machine that trained it: VAE %.0f s, UNet %.0f s, %d thread(s).",
             vaeSeconds, unetSeconds, o.threads()),
-        "- objective: epsilon prediction, scaled-linear betas 0.00085-0.012 over 1000 steps (ModelScope's).",
+        String.format(Locale.ROOT, "- objective: epsilon prediction, scaled-linear betas 0.00085-0.012 over 1000 "
+            + "steps (ModelScope's); timesteps drawn as floor(1000 u^(1/(1+b))) with b = %g (0 is uniform), the "
+            + "empty caption 10%% of the time.", o.highNoiseBias()),
         "",
         "## Limits",
         "",

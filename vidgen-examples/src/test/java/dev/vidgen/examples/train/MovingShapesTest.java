@@ -70,6 +70,24 @@ class MovingShapesTest {
     }
   }
 
+  /**
+   * Edge to edge, every clip starts touching the side it comes from and ends touching the other: its centroid
+   * travels the frame minus one shape across (about 20 px at 32x32), and scores right.
+   */
+  @Test
+  void edgeToEdgeClipsCrossTheWholeFrame() {
+    MovingShapes crossing = new MovingShapes(8, 32, 32, true);
+    SplittableRandom rng = new SplittableRandom(5);
+    for (Subject s : Subject.all()) {
+      Clip c = crossing.sample(s, rng);
+      MotionScore.Result r = MotionScore.score(c.frames(), 8, 32, 32, s.colour(), s.direction());
+      assertTrue(r.right(), s.caption() + ": " + r.describe());
+      double along = s.direction().dx() * r.dx() + s.direction().dy() * r.dy();
+      // shapes of radius 4-6 px: travel 32 - 2 (r + 0.5) = 19-23 px (the triangle's centroid sits off its centre)
+      assertTrue(along > 17 && along < 24, s.caption() + " travels " + along + " px: " + r.describe());
+    }
+  }
+
   /** The score can fail: the same clips with the wrong colour, or played backwards, are wrong. */
   @Test
   void scoreRejectsWrongColourAndReversedMotion() {

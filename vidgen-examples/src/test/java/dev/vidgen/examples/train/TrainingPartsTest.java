@@ -94,6 +94,15 @@ class TrainingPartsTest {
     assertEquals(500, TrainDemo.trainingTimestep(0.25, 1000, 1));
   }
 
+  /** 1 / SNR clamped to [1, max]; off (0) leaves every example at 1. */
+  @Test
+  void lossWeightIsTheClampedInverseSnr() {
+    assertEquals(1.0, TrainDemo.lossWeight(0.0046601, 0), 0);
+    assertEquals(1.0, TrainDemo.lossWeight(0.9, 10), 0); // low noise: 1/SNR = 0.11, clamped up to 1
+    assertEquals(3.0, TrainDemo.lossWeight(0.25, 10), 1e-12); // 0.75 / 0.25
+    assertEquals(10.0, TrainDemo.lossWeight(0.0046601, 10), 0); // 1/SNR = 213.6, clamped down to 10
+  }
+
   /** One Adam step equals Algorithm 1 by hand; many steps minimise a quadratic; nothing leaks. */
   @Test
   void adamFollowsTheAlgorithmAndConverges() {
