@@ -42,6 +42,18 @@ public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipel
       CLIPTextModel textEncoder, UNet3DConditionModel unet, AutoencoderKL vae, JsonConfig schedulerConfig,
       GenerationDefaults defaults) implements PipelineBase.Components {}
 
+  /**
+   * Output pixels the VAE decodes at once when the request does not say: two 256x256 frames. diffusers decodes every
+   * frame in one call; this VAE is 2-D, so decoding in chunks gives the same frames (tested) while the decoder's
+   * full-resolution activations (128 channels x H x W per frame, several alive at once: 0.5 GB each for 16 frames at
+   * 256x256) stop scaling with the frame count.
+   */
+  static final long DECODE_PIXELS_AT_ONCE = 2L * 256 * 256;
+
+  static int defaultDecodeChunk(int frames, int height, int width) {
+    return (int) Math.max(1, Math.min(frames, DECODE_PIXELS_AT_ONCE / ((long) height * width)));
+  }
+
   private TextToVideoSDPipeline(Components c, Scheduler scheduler, boolean owner) {
     super(c, scheduler, owner);
   }
@@ -179,7 +191,7 @@ public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipel
           NDArray z = framesFirst(scaled)) {
         latents.close();
         rec.record("vae.decode.input", z);
-        int chunk = req.decodeChunkSize() != null ? req.decodeChunkSize() : frames;
+        int chunk = req.decodeChunkSize() != null ? req.decodeChunkSize() : defaultDecodeChunk(frames, height, width);
         try (NDArray decoded = c.vae().decode(z, chunk)) { // (F, 3, H, W) in about [-1, 1]
           rec.record("vae.decoded", decoded);
           // video_processor.postprocess_video: (x / 2 + 0.5).clamp(0, 1), channels last

@@ -47,6 +47,20 @@ class TextToVideoSDPipelineTest {
     assertTrue(results.stream().anyMatch(c -> c.stage().startsWith("unet.step")), "unet calls were compared");
   }
 
+  /**
+   * Without a decodeChunkSize the VAE decodes at most two 256x256 frames' pixels at once (the fixtures' 64x64 clips
+   * still decode in one call, as diffusers does); AutoencoderKLTest proves chunked decoding gives the same frames.
+   */
+  @Test
+  void defaultDecodeChunkBoundsThePixelsDecodedAtOnce() {
+    assertEquals(2, TextToVideoSDPipeline.defaultDecodeChunk(16, 256, 256));
+    assertEquals(1, TextToVideoSDPipeline.defaultDecodeChunk(24, 320, 576));
+    assertEquals(1, TextToVideoSDPipeline.defaultDecodeChunk(24, 576, 1024));
+    assertEquals(8, TextToVideoSDPipeline.defaultDecodeChunk(16, 128, 128));
+    assertEquals(8, TextToVideoSDPipeline.defaultDecodeChunk(8, 64, 64));
+    assertEquals(8, TextToVideoSDPipeline.defaultDecodeChunk(8, 32, 32));
+  }
+
   @TestFactory
   Stream<DynamicTest> everyStageMatchesDiffusers() throws IOException {
     return cases().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(),
