@@ -119,17 +119,26 @@ public final class MovingShapes {
   private final int height;
   private final int width;
   private final boolean edgeToEdge;
+  private final boolean trail;
+
+  /** Offsets (in frames of motion, behind the object) and opacities of the trail's ghost copies, farthest first. */
+  private static final double[] TRAIL_OFFSETS = {2.25, 1.5, 0.75};
+  private static final float[] TRAIL_ALPHAS = {0.15f, 0.3f, 0.45f};
 
   public MovingShapes(int numFrames, int height, int width) {
-    this(numFrames, height, width, false);
+    this(numFrames, height, width, false, false);
   }
 
   /**
    * @param edgeToEdge every clip crosses the whole frame: it starts touching the side it comes from and ends
    *     touching the opposite side (speed follows from the size), so a caption fixes where the object is in each
    *     frame along its motion, and only the position across it is free
+   * @param trail every frame shows a fading trail behind the object (three ghost copies 0.75, 1.5 and 2.25 frames
+   *     of motion behind it, opacity 0.45, 0.3, 0.15: a comet-like motion blur), so that each frame on its own shows which way the
+   *     object goes; the ghosts' blended colours stay farther than {@link MotionScore#MATCH_DISTANCE} from the
+   *     palette, so the score sees only the object
    */
-  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge) {
+  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, boolean trail) {
     if (numFrames < 2 || height < 16 || width < 16) {
       throw new IllegalArgumentException("clips need at least 2 frames of 16x16, got " + numFrames + "x" + height
           + "x" + width);
@@ -138,6 +147,7 @@ public final class MovingShapes {
     this.height = height;
     this.width = width;
     this.edgeToEdge = edgeToEdge;
+    this.trail = trail;
   }
 
   public int numFrames() {
@@ -203,37 +213,57 @@ public final class MovingShapes {
           cy = height - t;
         }
       }
-      render(frames, f, subject, cx, cy, radius, bg0, bg1, verticalGradient);
+      // layers {cx, cy, opacity}, painted in order: the trail's ghosts (farthest first), then the object
+      List<double[]> layers = new ArrayList<>();
+      if (trail) {
+        for (int k = 0; k < TRAIL_OFFSETS.length; k++) {
+          double back = TRAIL_OFFSETS[k] * speed;
+          layers.add(new double[] {cx - d.dx() * back, cy - d.dy() * back, TRAIL_ALPHAS[k]});
+        }
+      }
+      layers.add(new double[] {cx, cy, 1.0});
+      render(frames, f, subject, layers, radius, bg0, bg1, verticalGradient);
     }
     return new Clip(subject, frames, numFrames, height, width);
   }
 
-  private void render(float[] out, int frame, Subject s, double cx, double cy, double radius, float bg0, float bg1,
+  private void render(float[] out, int frame, Subject s, List<double[]> layers, double radius, float bg0, float bg1,
       boolean verticalGradient) {
     float[] fg = s.colour().rgb();
     int base = frame * height * width * 3;
     double step = 1.0 / SUPERSAMPLE;
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
-        int inside = 0;
-        for (int sy = 0; sy < SUPERSAMPLE; sy++) {
-          for (int sx = 0; sx < SUPERSAMPLE; sx++) {
-            double px = x + (sx + 0.5) * step;
-            double py = y + (sy + 0.5) * step;
-            if (contains(s.shape(), px - cx, py - cy, radius)) {
-              inside++;
-            }
-          }
-        }
-        float cover = inside / (float) (SUPERSAMPLE * SUPERSAMPLE);
         float g = verticalGradient ? y / (float) (height - 1) : x / (float) (width - 1);
         float bg = bg0 + (bg1 - bg0) * g;
+        float[] px = {bg, bg, bg};
+        for (double[] layer : layers) {
+          float a = (float) layer[2] * coverage(s.shape(), x - layer[0], y - layer[1], radius);
+          for (int c = 0; c < 3; c++) {
+            px[c] += (fg[c] - px[c]) * a; // "over" compositing of a flat colour
+          }
+        }
         int i = base + (y * width + x) * 3;
-        for (int c = 0; c < 3; c++) {
-          out[i + c] = bg + (fg[c] - bg) * cover;
+        System.arraycopy(px, 0, out, i, 3);
+      }
+    }
+  }
+
+  /**
+   * The fraction of the pixel whose top-left corner is {@code (u, v)} relative to the shape's centre that the shape
+   * covers ({@value #SUPERSAMPLE}x{@value #SUPERSAMPLE} samples).
+   */
+  private static float coverage(ShapeKind shape, double u, double v, double radius) {
+    double step = 1.0 / SUPERSAMPLE;
+    int inside = 0;
+    for (int sy = 0; sy < SUPERSAMPLE; sy++) {
+      for (int sx = 0; sx < SUPERSAMPLE; sx++) {
+        if (contains(shape, u + (sx + 0.5) * step, v + (sy + 0.5) * step, radius)) {
+          inside++;
         }
       }
     }
+    return inside / (float) (SUPERSAMPLE * SUPERSAMPLE);
   }
 
   /** Whether the point {@code (u, v)} relative to the centre lies inside the shape of the given radius. */

@@ -81,15 +81,16 @@ public final class TrainDemo {
    * @param snrWeightMax 0 for the plain mean squared epsilon error; else each example's squared error is weighted by
    *     {@code clamp((1 - alpha_bar) / alpha_bar, 1, snrWeightMax)}: the error of the clean-clip estimate at high
    *     noise, truncated, so that where the object is and which way it goes weigh as much as fine detail
-   * @param edgeToEdge training clips cross the whole frame ({@link MovingShapes#MovingShapes(int, int, int, boolean)})
+   * @param edgeToEdge training clips cross the whole frame (see {@link MovingShapes})
+   * @param trail training clips show a fading trail behind the object (see {@link MovingShapes})
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
       Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay, double snrWeightMax,
-      boolean edgeToEdge) {
+      boolean edgeToEdge, boolean trail) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0, false);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0, false, false);
     }
   }
 
@@ -109,7 +110,7 @@ public final class TrainDemo {
     this.o = options;
     this.arch = arch;
     this.log = log;
-    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge());
+    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge(), options.trail());
   }
 
   public static void main(String[] args) throws IOException {
@@ -155,6 +156,7 @@ public final class TrainDemo {
     double emaDecay = d.emaDecay();
     double snrWeightMax = d.snrWeightMax();
     boolean edgeToEdge = d.edgeToEdge();
+    boolean trail = d.trail();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -174,6 +176,7 @@ public final class TrainDemo {
         case "--ema-decay" -> emaDecay = Double.parseDouble(value(args, ++i, a));
         case "--snr-weight-max" -> snrWeightMax = Double.parseDouble(value(args, ++i, a));
         case "--edge-to-edge" -> edgeToEdge = true;
+        case "--trail" -> trail = true;
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -185,7 +188,7 @@ public final class TrainDemo {
       throw new IllegalArgumentException("--out DIR is required");
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
-        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge);
+        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge, trail);
   }
 
   private static String value(String[] args, int i, String option) {

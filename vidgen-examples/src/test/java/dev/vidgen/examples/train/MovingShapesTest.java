@@ -76,7 +76,7 @@ class MovingShapesTest {
    */
   @Test
   void edgeToEdgeClipsCrossTheWholeFrame() {
-    MovingShapes crossing = new MovingShapes(8, 32, 32, true);
+    MovingShapes crossing = new MovingShapes(8, 32, 32, true, false);
     SplittableRandom rng = new SplittableRandom(5);
     for (Subject s : Subject.all()) {
       Clip c = crossing.sample(s, rng);
@@ -85,6 +85,46 @@ class MovingShapesTest {
       double along = s.direction().dx() * r.dx() + s.direction().dy() * r.dy();
       // shapes of radius 4-6 px: travel 32 - 2 (r + 0.5) = 19-23 px (the triangle's centroid sits off its centre)
       assertTrue(along > 17 && along < 24, s.caption() + " travels " + along + " px: " + r.describe());
+    }
+  }
+
+  /**
+   * With a trail, every clip still scores right (the ghosts' blended colours are not palette colours), and a single
+   * frame shows the way: the object's own colour sits ahead of the centre of all its tinted pixels.
+   */
+  @Test
+  void trailedClipsScoreRightAndEachFrameShowsTheWay() {
+    MovingShapes trailed = new MovingShapes(8, 32, 32, false, true);
+    SplittableRandom rng = new SplittableRandom(6);
+    for (Subject s : Subject.all()) {
+      Clip c = trailed.sample(s, rng);
+      MotionScore.Result r = MotionScore.score(c.frames(), 8, 32, 32, s.colour(), s.direction());
+      assertTrue(r.right(), s.caption() + ": " + r.describe());
+      // frame 4: centroid of pure-colour pixels vs centroid of every pixel brighter than the background range
+      double pure = 0;
+      double pureN = 0;
+      double tinted = 0;
+      double tintedN = 0;
+      float[] rgb = s.colour().rgb();
+      for (int y = 0; y < 32; y++) {
+        for (int x = 0; x < 32; x++) {
+          int i = ((4 * 32 + y) * 32 + x) * 3;
+          double dist = Math.sqrt(Math.pow(c.frames()[i] - rgb[0], 2) + Math.pow(c.frames()[i + 1] - rgb[1], 2)
+              + Math.pow(c.frames()[i + 2] - rgb[2], 2));
+          double along = s.direction().dx() * x + s.direction().dy() * y;
+          if (dist < MotionScore.MATCH_DISTANCE) {
+            pure += along;
+            pureN++;
+          }
+          float max = Math.max(c.frames()[i], Math.max(c.frames()[i + 1], c.frames()[i + 2]));
+          if (max > 0.25f) {
+            tinted += along;
+            tintedN++;
+          }
+        }
+      }
+      assertTrue(pure / pureN > tinted / tintedN + 0.25, s.caption() + ": the trail is not behind the object: "
+          + pure / pureN + " vs " + tinted / tintedN);
     }
   }
 
