@@ -10,6 +10,7 @@ import dev.vidgen.api.GenerationRequest;
 import dev.vidgen.api.Video;
 import dev.vidgen.api.VideoPipeline;
 import dev.vidgen.models.autoencoders.AutoencoderKL;
+import dev.vidgen.models.modelscope.TextToVideoSDPipeline;
 import dev.vidgen.models.modelscope.UNet3DConditionModel;
 import dev.vidgen.models.modelscope.UNet3DConfig;
 import dev.vidgen.nn.FlopCounter;
@@ -184,7 +185,9 @@ public final class ComputeEfficiency {
           forward(unet, sample, t, enc);
         }
         try (NDScope scope = new NDScope()) {
-          vae.decode(z, s.frames).getFloat(0, 0, 0, 0);
+          // in the chunks the pipeline decodes in, so that both sides do the same work
+          int chunk = TextToVideoSDPipeline.defaultDecodeChunk(s.frames, s.pixels(), s.pixels());
+          vae.decode(z, chunk).getFloat(0, 0, 0, 0);
         }
       };
       // warm-up: one short generation and one component pass

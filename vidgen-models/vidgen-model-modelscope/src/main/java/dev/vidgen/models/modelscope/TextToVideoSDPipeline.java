@@ -50,7 +50,8 @@ public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipel
    */
   static final long DECODE_PIXELS_AT_ONCE = 2L * 256 * 256;
 
-  static int defaultDecodeChunk(int frames, int height, int width) {
+  /** Frames the VAE decodes at once by default for a video of this size ({@link #DECODE_PIXELS_AT_ONCE}). */
+  public static int defaultDecodeChunk(int frames, int height, int width) {
     return (int) Math.max(1, Math.min(frames, DECODE_PIXELS_AT_ONCE / ((long) height * width)));
   }
 
