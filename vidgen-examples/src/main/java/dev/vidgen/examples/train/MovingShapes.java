@@ -134,9 +134,9 @@ public final class MovingShapes {
    *     touching the opposite side (speed follows from the size), so a caption fixes where the object is in each
    *     frame along its motion, and only the position across it is free
    * @param trail every frame shows a fading trail behind the object (three ghost copies 0.75, 1.5 and 2.25 frames
-   *     of motion behind it, opacity 0.45, 0.3, 0.15: a comet-like motion blur), so that each frame on its own shows which way the
-   *     object goes; the ghosts' blended colours stay farther than {@link MotionScore#MATCH_DISTANCE} from the
-   *     palette, so the score sees only the object
+   *     of motion behind it, opacity 0.45, 0.3, 0.15: a comet-like motion blur), so that each frame on its own shows
+   *     which way the object goes; the ghosts' blended colours stay farther than {@link MotionScore#MATCH_DISTANCE}
+   *     from the palette, so the score sees only the object
    */
   public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, boolean trail) {
     if (numFrames < 2 || height < 16 || width < 16) {
@@ -231,7 +231,6 @@ public final class MovingShapes {
       boolean verticalGradient) {
     float[] fg = s.colour().rgb();
     int base = frame * height * width * 3;
-    double step = 1.0 / SUPERSAMPLE;
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
         float g = verticalGradient ? y / (float) (height - 1) : x / (float) (width - 1);

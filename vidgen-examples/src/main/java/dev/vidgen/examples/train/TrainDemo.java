@@ -90,7 +90,8 @@ public final class TrainDemo {
       boolean edgeToEdge, boolean trail) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0, false, false);
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0,
+          false, false);
     }
   }
 
@@ -125,8 +126,8 @@ public final class TrainDemo {
     } catch (IllegalArgumentException e) {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
-          + "[--unet-lr X] [--high-noise-bias B] [--ema-decay D] [--threads N] [--fp32] [--eval N] [--check-every N] "
-          + "[--overwrite] [--reuse-vae DEMO_DIR]");
+          + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--edge-to-edge] [--trail] "
+          + "[--threads N] [--fp32] [--eval N] [--check-every N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
     if (opts == null) {
@@ -188,7 +189,8 @@ public final class TrainDemo {
       throw new IllegalArgumentException("--out DIR is required");
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
-        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge, trail);
+        threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge,
+        trail);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -678,7 +680,10 @@ public final class TrainDemo {
             vaeSeconds, unetSeconds, o.threads()),
         String.format(Locale.ROOT, "- objective: epsilon prediction, scaled-linear betas 0.00085-0.012 over 1000 "
             + "steps (ModelScope's); timesteps drawn as floor(1000 u^(1/(1+b))) with b = %g (0 is uniform), the "
-            + "empty caption 10%% of the time.", o.highNoiseBias()),
+            + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",
+            o.highNoiseBias(), o.snrWeightMax()),
+        String.format(Locale.ROOT, "- data options: edge-to-edge clips %s, fading trail behind the shape %s.",
+            o.edgeToEdge() ? "on" : "off", o.trail() ? "on" : "off"),
         "",
         "## Limits",
         "",
