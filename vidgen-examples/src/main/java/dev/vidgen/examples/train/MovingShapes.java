@@ -119,35 +119,39 @@ public final class MovingShapes {
   private final int height;
   private final int width;
   private final boolean edgeToEdge;
-  private final boolean trail;
+  private final int trailGhosts;
 
-  /** Offsets (in frames of motion, behind the object) and opacities of the trail's ghost copies, farthest first. */
-  private static final double[] TRAIL_OFFSETS = {2.25, 1.5, 0.75};
-  private static final float[] TRAIL_ALPHAS = {0.15f, 0.3f, 0.45f};
+  /** Spacing, in frames of motion, of the trail's ghost copies. */
+  private static final double TRAIL_SPACING = 0.75;
+  /** Opacity of a ghost that would sit on the object; ghost {@code k} of {@code n} has {@code (n + 1 - k) / (n + 1)} of it. */
+  private static final double TRAIL_OPACITY = 0.6;
 
   public MovingShapes(int numFrames, int height, int width) {
-    this(numFrames, height, width, false, false);
+    this(numFrames, height, width, false, 0);
   }
 
   /**
    * @param edgeToEdge every clip crosses the whole frame: it starts touching the side it comes from and ends
    *     touching the opposite side (speed follows from the size), so a caption fixes where the object is in each
    *     frame along its motion, and only the position across it is free
-   * @param trail every frame shows a fading trail behind the object (three ghost copies 0.75, 1.5 and 2.25 frames
-   *     of motion behind it, opacity 0.45, 0.3, 0.15: a comet-like motion blur), so that each frame on its own shows
-   *     which way the object goes; the ghosts' blended colours stay farther than {@link MotionScore#MATCH_DISTANCE}
-   *     from the palette, so the score sees only the object
+   * @param trailGhosts 0 for none; else every frame shows a fading trail behind the object, this many ghost copies
+   *     0.75, 1.5, 2.25... frames of motion behind it with falling opacity (three: 0.45, 0.3, 0.15; five: 0.5, 0.4,
+   *     0.3, 0.2, 0.1), a comet-like motion blur, so that each frame on its own shows which way the object goes; a
+   *     lone ghost's blended colour stays farther than {@link MotionScore#MATCH_DISTANCE} from the palette
    */
-  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, boolean trail) {
+  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, int trailGhosts) {
     if (numFrames < 2 || height < 16 || width < 16) {
       throw new IllegalArgumentException("clips need at least 2 frames of 16x16, got " + numFrames + "x" + height
           + "x" + width);
+    }
+    if (trailGhosts < 0 || trailGhosts > 8) {
+      throw new IllegalArgumentException("trail ghosts must be 0 to 8, got " + trailGhosts);
     }
     this.numFrames = numFrames;
     this.height = height;
     this.width = width;
     this.edgeToEdge = edgeToEdge;
-    this.trail = trail;
+    this.trailGhosts = trailGhosts;
   }
 
   public int numFrames() {
@@ -215,11 +219,10 @@ public final class MovingShapes {
       }
       // layers {cx, cy, opacity}, painted in order: the trail's ghosts (farthest first), then the object
       List<double[]> layers = new ArrayList<>();
-      if (trail) {
-        for (int k = 0; k < TRAIL_OFFSETS.length; k++) {
-          double back = TRAIL_OFFSETS[k] * speed;
-          layers.add(new double[] {cx - d.dx() * back, cy - d.dy() * back, TRAIL_ALPHAS[k]});
-        }
+      for (int k = trailGhosts; k >= 1; k--) {
+        double back = k * TRAIL_SPACING * speed;
+        double alpha = TRAIL_OPACITY * (trailGhosts + 1 - k) / (trailGhosts + 1);
+        layers.add(new double[] {cx - d.dx() * back, cy - d.dy() * back, alpha});
       }
       layers.add(new double[] {cx, cy, 1.0});
       render(frames, f, subject, layers, radius, bg0, bg1, verticalGradient);

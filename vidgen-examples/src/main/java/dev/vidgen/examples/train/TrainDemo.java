@@ -82,16 +82,17 @@ public final class TrainDemo {
    *     {@code clamp((1 - alpha_bar) / alpha_bar, 1, snrWeightMax)}: the error of the clean-clip estimate at high
    *     noise, truncated, so that where the object is and which way it goes weigh as much as fine detail
    * @param edgeToEdge training clips cross the whole frame (see {@link MovingShapes})
-   * @param trail training clips show a fading trail behind the object (see {@link MovingShapes})
+   * @param trailGhosts ghost copies in the fading trail behind the object in training clips, 0 for none (see {@link
+   *     MovingShapes})
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
       Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay, double snrWeightMax,
-      boolean edgeToEdge, boolean trail) {
+      boolean edgeToEdge, int trailGhosts) {
 
     public static Options defaults(Path out) {
       return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0,
-          false, false);
+          false, 0);
     }
   }
 
@@ -111,7 +112,7 @@ public final class TrainDemo {
     this.o = options;
     this.arch = arch;
     this.log = log;
-    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge(), options.trail());
+    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge(), options.trailGhosts());
   }
 
   public static void main(String[] args) throws IOException {
@@ -127,6 +128,7 @@ public final class TrainDemo {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
           + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--edge-to-edge] [--trail] "
+          + "[--trail-ghosts N] "
           + "[--threads N] [--fp32] [--eval N] [--check-every N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
@@ -157,7 +159,7 @@ public final class TrainDemo {
     double emaDecay = d.emaDecay();
     double snrWeightMax = d.snrWeightMax();
     boolean edgeToEdge = d.edgeToEdge();
-    boolean trail = d.trail();
+    int trailGhosts = d.trailGhosts();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -177,7 +179,8 @@ public final class TrainDemo {
         case "--ema-decay" -> emaDecay = Double.parseDouble(value(args, ++i, a));
         case "--snr-weight-max" -> snrWeightMax = Double.parseDouble(value(args, ++i, a));
         case "--edge-to-edge" -> edgeToEdge = true;
-        case "--trail" -> trail = true;
+        case "--trail" -> trailGhosts = 3;
+        case "--trail-ghosts" -> trailGhosts = Integer.parseInt(value(args, ++i, a));
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -190,7 +193,7 @@ public final class TrainDemo {
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
         threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge,
-        trail);
+        trailGhosts);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -683,7 +686,7 @@ public final class TrainDemo {
             + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",
             o.highNoiseBias(), o.snrWeightMax()),
         String.format(Locale.ROOT, "- data options: edge-to-edge clips %s, fading trail behind the shape %s.",
-            o.edgeToEdge() ? "on" : "off", o.trail() ? "on" : "off"),
+            o.edgeToEdge() ? "on" : "off", o.trailGhosts() == 0 ? "off" : o.trailGhosts() + " ghosts"),
         "",
         "## Limits",
         "",

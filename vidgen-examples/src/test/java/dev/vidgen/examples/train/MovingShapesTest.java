@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The training data and the score the demo model is judged by, checked against each other. */
 class MovingShapesTest {
@@ -76,7 +78,7 @@ class MovingShapesTest {
    */
   @Test
   void edgeToEdgeClipsCrossTheWholeFrame() {
-    MovingShapes crossing = new MovingShapes(8, 32, 32, true, false);
+    MovingShapes crossing = new MovingShapes(8, 32, 32, true, 0);
     SplittableRandom rng = new SplittableRandom(5);
     for (Subject s : Subject.all()) {
       Clip c = crossing.sample(s, rng);
@@ -92,9 +94,10 @@ class MovingShapesTest {
    * With a trail, every clip still scores right (the ghosts' blended colours are not palette colours), and a single
    * frame shows the way: the object's own colour sits ahead of the centre of all its tinted pixels.
    */
-  @Test
-  void trailedClipsScoreRightAndEachFrameShowsTheWay() {
-    MovingShapes trailed = new MovingShapes(8, 32, 32, false, true);
+  @ParameterizedTest
+  @ValueSource(ints = {3, 5})
+  void trailedClipsScoreRightAndEachFrameShowsTheWay(int ghosts) {
+    MovingShapes trailed = new MovingShapes(8, 32, 32, false, ghosts);
     SplittableRandom rng = new SplittableRandom(6);
     for (Subject s : Subject.all()) {
       Clip c = trailed.sample(s, rng);
