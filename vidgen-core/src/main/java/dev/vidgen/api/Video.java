@@ -58,6 +58,31 @@ public final class Video {
     return new Video(data, images.size(), h, w, fps, null);
   }
 
+  /**
+   * The same video with every pixel repeated {@code factor} times across and down (nearest neighbour), e.g. to view
+   * a 32x32 demo video at 256x256 without blurring it. {@code factor} 1 returns this video.
+   */
+  public Video scaled(int factor) {
+    checkArgument(factor >= 1 && (long) height * factor <= 8192 && (long) width * factor <= 8192,
+        "scale factor must be >= 1 and keep frames within 8192 pixels, got %s for %sx%s", factor, width, height);
+    if (factor == 1) {
+      return this;
+    }
+    int h2 = height * factor;
+    int w2 = width * factor;
+    float[] out = new float[numFrames * h2 * w2 * 3];
+    for (int f = 0; f < numFrames; f++) {
+      for (int y = 0; y < h2; y++) {
+        int src = ((f * height + y / factor) * width) * 3;
+        int dst = ((f * h2 + y) * w2) * 3;
+        for (int x = 0; x < w2; x++) {
+          System.arraycopy(frames, src + (x / factor) * 3, out, dst + x * 3, 3);
+        }
+      }
+    }
+    return new Video(out, numFrames, h2, w2, fps, info);
+  }
+
   public int numFrames() {
     return numFrames;
   }

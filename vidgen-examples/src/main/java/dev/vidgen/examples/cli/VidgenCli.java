@@ -103,7 +103,7 @@ public final class VidgenCli {
   private static final List<String> GENERATE_FLAGS = List.of("--model", "--prompt", "--negative-prompt", "--frames",
       "--height", "--width", "--steps", "--guidance", "--seed", "--fps", "--scheduler", "--image", "--output",
       "--device", "--precision", "--eta", "--threads", "--quality", "--motion-bucket-id", "--noise-aug-strength",
-      "--decode-chunk-size", "--variant");
+      "--decode-chunk-size", "--variant", "--scale");
 
   private static Map<String, String> parseFlags(List<String> args, List<String> known, List<String> booleans) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -164,6 +164,13 @@ public final class VidgenCli {
       throw new UsageException(output + " exists; pass --overwrite to replace it");
     }
     Video.writerFor(output); // fail on an unknown extension before spending minutes generating
+    String scaleFlag = f.getOrDefault("--scale", "auto");
+    if (!scaleFlag.equals("auto")) {
+      int s = intFlag(f, "--scale");
+      if (s < 1 || s > 64) {
+        throw new UsageException("--scale must be auto or a whole number from 1 to 64, got " + s);
+      }
+    }
     GenerationRequest.Builder rb = GenerationRequest.builder();
     try {
       if (f.containsKey("--prompt")) {
@@ -241,13 +248,25 @@ public final class VidgenCli {
     try (VideoPipeline p = pb.build()) {
       Video v = p.generate(rb.build());
       bar.finish();
-      v.save(output, save);
+      int scale = scaleFlag.equals("auto") ? autoScale(v.height(), v.width()) : Integer.parseInt(scaleFlag);
+      v.scaled(scale).save(output, save);
       var info = v.info();
-      out.printf(Locale.ROOT, "wrote %s: %d frames %dx%d at %d fps (model %s, scheduler %s, seed %d, %d steps, %.1f s)%n",
-          output, v.numFrames(), v.width(), v.height(), v.fps(), info.model(), info.scheduler(), info.seed(),
-          info.steps(), info.totalTime().toMillis() / 1000.0);
+      String shown = scale == 1 ? "" : String.format(Locale.ROOT, ", written enlarged %dx to %dx%d (--scale 1 keeps "
+          + "the generated size)", scale, v.width() * scale, v.height() * scale);
+      out.printf(Locale.ROOT, "wrote %s: %d frames %dx%d at %d fps%s (model %s, scheduler %s, seed %d, %d steps, "
+          + "%.1f s)%n", output, v.numFrames(), v.width(), v.height(), v.fps(), shown, info.model(), info.scheduler(),
+          info.seed(), info.steps(), info.totalTime().toMillis() / 1000.0);
     }
     return 0;
+  }
+
+  /**
+   * {@code --scale auto}: videos smaller than 256 pixels on their long side (the demo model's 32x32) are enlarged by
+   * a whole factor, nearest neighbour, to at least that, so a player shows them at a visible size; others are kept.
+   */
+  static int autoScale(int height, int width) {
+    int side = Math.max(height, width);
+    return side >= 256 ? 1 : (256 + side - 1) / side;
   }
 
   private int models() {
@@ -325,6 +344,8 @@ public final class VidgenCli {
             -o, --output FILE         .mp4, .gif, or a folder for PNG frames (default out.mp4)
             --overwrite               replace an existing output
             --quality Q               encoder quality 0..100 (default 80)
+            --scale N|auto            enlarge frames N times when writing (nearest neighbour); auto (default)
+                                      enlarges videos under 256 px, such as the demo model's 32x32, to 256 px
         vidgen models                 list the models and their aliases
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]

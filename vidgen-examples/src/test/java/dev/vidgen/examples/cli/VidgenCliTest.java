@@ -88,6 +88,24 @@ class VidgenCliTest {
   }
 
   @Test
+  void scaleEnlargesTheWrittenFramesAndAutoEnlargesSmallVideosTo256Pixels(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("frames");
+    Result r = run("generate", "--model", "modelscope-tiny-random", "--prompt", "x", "--steps", "1", "--frames", "1",
+        "--scale", "3", "-o", out.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertEquals(192, javax.imageio.ImageIO.read(out.resolve("frame_0000.png").toFile()).getWidth());
+    assertTrue(r.out().contains("1 frames 64x64 at 8 fps, written enlarged 3x to 192x192"), r.out());
+    Result bad = run("generate", "--prompt", "x", "--scale", "0", "-o", tmp.resolve("b.mp4").toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--scale must be auto or a whole number from 1 to 64, got 0"), bad.err());
+    assertEquals(8, VidgenCli.autoScale(32, 32));
+    assertEquals(4, VidgenCli.autoScale(64, 48));
+    assertEquals(3, VidgenCli.autoScale(100, 90));
+    assertEquals(1, VidgenCli.autoScale(256, 256));
+    assertEquals(1, VidgenCli.autoScale(320, 576));
+  }
+
+  @Test
   void modelsListsAliasesAndRepositories() {
     Result r = run("models");
     assertEquals(0, r.code());
