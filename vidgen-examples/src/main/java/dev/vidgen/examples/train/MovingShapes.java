@@ -120,6 +120,7 @@ public final class MovingShapes {
   private final int width;
   private final boolean edgeToEdge;
   private final int trailGhosts;
+  private final boolean headingLight;
 
   /** Spacing, in frames of motion, of the trail's ghost copies. */
   private static final double TRAIL_SPACING = 0.75;
@@ -140,6 +141,16 @@ public final class MovingShapes {
    *     lone ghost's blended colour stays farther than {@link MotionScore#MATCH_DISTANCE} from the palette
    */
   public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, int trailGhosts) {
+    this(numFrames, height, width, edgeToEdge, trailGhosts, false);
+  }
+
+  /**
+   * @param headingLight every background is a gradient along the motion, dark where the object comes from and
+   *     0.15-0.3 brighter where it goes (levels 0-0.42), so that every frame, as a whole, shows the heading: a cue
+   *     the caption can set in each frame at once, as it sets the colour
+   */
+  public MovingShapes(int numFrames, int height, int width, boolean edgeToEdge, int trailGhosts,
+      boolean headingLight) {
     if (numFrames < 2 || height < 16 || width < 16) {
       throw new IllegalArgumentException("clips need at least 2 frames of 16x16, got " + numFrames + "x" + height
           + "x" + width);
@@ -152,6 +163,7 @@ public final class MovingShapes {
     this.width = width;
     this.edgeToEdge = edgeToEdge;
     this.trailGhosts = trailGhosts;
+    this.headingLight = headingLight;
   }
 
   public int numFrames() {
@@ -191,9 +203,22 @@ public final class MovingShapes {
     // start so that the whole path stays inside: the position along the axis at frame 0 (in the motion's sense)
     double startAlong = margin + rng.nextDouble() * (maxTravel - travel);
     double posAcross = margin + rng.nextDouble() * (across - 2 * margin);
-    float bg0 = (float) (0.18 * rng.nextDouble());
-    float bg1 = rng.nextInt(3) != 0 ? bg0 : (float) (0.18 * rng.nextDouble()); // a third have a gradient
-    boolean verticalGradient = rng.nextBoolean();
+    float bg0;
+    float bg1;
+    int gdx; // the background's level goes from bg0 to bg1 along (gdx, gdy)
+    int gdy;
+    if (headingLight) {
+      bg0 = (float) (0.12 * rng.nextDouble());
+      bg1 = bg0 + (float) (0.15 + 0.15 * rng.nextDouble());
+      gdx = d.dx();
+      gdy = d.dy();
+    } else {
+      bg0 = (float) (0.18 * rng.nextDouble());
+      bg1 = rng.nextInt(3) != 0 ? bg0 : (float) (0.18 * rng.nextDouble()); // a third have a gradient
+      boolean vertical = rng.nextBoolean();
+      gdx = vertical ? 0 : 1;
+      gdy = vertical ? 1 : 0;
+    }
     float[] frames = new float[numFrames * height * width * 3];
     for (int f = 0; f < numFrames; f++) {
       double t = startAlong + f * speed; // distance from the side the object starts at
@@ -225,18 +250,21 @@ public final class MovingShapes {
         layers.add(new double[] {cx - d.dx() * back, cy - d.dy() * back, alpha});
       }
       layers.add(new double[] {cx, cy, 1.0});
-      render(frames, f, subject, layers, radius, bg0, bg1, verticalGradient);
+      render(frames, f, subject, layers, radius, bg0, bg1, gdx, gdy);
     }
     return new Clip(subject, frames, numFrames, height, width);
   }
 
   private void render(float[] out, int frame, Subject s, List<double[]> layers, double radius, float bg0, float bg1,
-      boolean verticalGradient) {
+      int gdx, int gdy) {
     float[] fg = s.colour().rgb();
     int base = frame * height * width * 3;
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
-        float g = verticalGradient ? y / (float) (height - 1) : x / (float) (width - 1);
+        float g = gdx != 0 ? x / (float) (width - 1) : y / (float) (height - 1);
+        if (gdx < 0 || gdy < 0) {
+          g = 1 - g;
+        }
         float bg = bg0 + (bg1 - bg0) * g;
         float[] px = {bg, bg, bg};
         for (double[] layer : layers) {

@@ -84,15 +84,16 @@ public final class TrainDemo {
    * @param edgeToEdge training clips cross the whole frame (see {@link MovingShapes})
    * @param trailGhosts ghost copies in the fading trail behind the object in training clips, 0 for none (see {@link
    *     MovingShapes})
+   * @param headingLight training clips' backgrounds brighten towards the heading (see {@link MovingShapes})
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
       Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay, double snrWeightMax,
-      boolean edgeToEdge, int trailGhosts) {
+      boolean edgeToEdge, int trailGhosts, boolean headingLight) {
 
     public static Options defaults(Path out) {
       return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0,
-          false, 0);
+          false, 0, false);
     }
   }
 
@@ -112,7 +113,8 @@ public final class TrainDemo {
     this.o = options;
     this.arch = arch;
     this.log = log;
-    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge(), options.trailGhosts());
+    this.data = new MovingShapes(arch.frames(), arch.size(), arch.size(), options.edgeToEdge(), options.trailGhosts(),
+        options.headingLight());
   }
 
   public static void main(String[] args) throws IOException {
@@ -128,7 +130,7 @@ public final class TrainDemo {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
           + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--edge-to-edge] [--trail] "
-          + "[--trail-ghosts N] "
+          + "[--trail-ghosts N] [--heading-light] "
           + "[--threads N] [--fp32] [--eval N] [--check-every N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
@@ -160,6 +162,7 @@ public final class TrainDemo {
     double snrWeightMax = d.snrWeightMax();
     boolean edgeToEdge = d.edgeToEdge();
     int trailGhosts = d.trailGhosts();
+    boolean headingLight = d.headingLight();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -181,6 +184,7 @@ public final class TrainDemo {
         case "--edge-to-edge" -> edgeToEdge = true;
         case "--trail" -> trailGhosts = 3;
         case "--trail-ghosts" -> trailGhosts = Integer.parseInt(value(args, ++i, a));
+        case "--heading-light" -> headingLight = true;
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -193,7 +197,7 @@ public final class TrainDemo {
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
         threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge,
-        trailGhosts);
+        trailGhosts, headingLight);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -685,8 +689,9 @@ public final class TrainDemo {
             + "steps (ModelScope's); timesteps drawn as floor(1000 u^(1/(1+b))) with b = %g (0 is uniform), the "
             + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",
             o.highNoiseBias(), o.snrWeightMax()),
-        String.format(Locale.ROOT, "- data options: edge-to-edge clips %s, fading trail behind the shape %s.",
-            o.edgeToEdge() ? "on" : "off", o.trailGhosts() == 0 ? "off" : o.trailGhosts() + " ghosts"),
+        String.format(Locale.ROOT, "- data options: edge-to-edge clips %s, fading trail behind the shape %s, "
+            + "background brightening towards the heading %s.", o.edgeToEdge() ? "on" : "off",
+            o.trailGhosts() == 0 ? "off" : o.trailGhosts() + " ghosts", o.headingLight() ? "on" : "off"),
         "",
         "## Limits",
         "",

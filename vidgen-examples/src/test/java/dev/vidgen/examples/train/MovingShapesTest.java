@@ -131,6 +131,29 @@ class MovingShapesTest {
     }
   }
 
+  /** With the heading light every clip still scores right, and the background is brighter ahead than behind. */
+  @Test
+  void headingLightBrightensTheBackgroundTowardsTheHeading() {
+    MovingShapes lit = new MovingShapes(8, 32, 32, false, 0, true);
+    SplittableRandom rng = new SplittableRandom(8);
+    for (Subject s : Subject.all()) {
+      Clip c = lit.sample(s, rng);
+      MotionScore.Result r = MotionScore.score(c.frames(), 8, 32, 32, s.colour(), s.direction());
+      assertTrue(r.right(), s.caption() + ": " + r.describe());
+      // the corner pixels ahead of and behind the motion, in a frame where the object is elsewhere: the two
+      // corners on the side it goes to against the two on the side it comes from (red channel: grey backgrounds)
+      int dx = s.direction().dx();
+      int dy = s.direction().dy();
+      int aheadX = dx > 0 ? 31 : dx < 0 ? 0 : 0;
+      int aheadY = dy > 0 ? 31 : dy < 0 ? 0 : 0;
+      int behindX = dx != 0 ? 31 - aheadX : 0;
+      int behindY = dy != 0 ? 31 - aheadY : 0;
+      float ahead = c.frames()[(aheadY * 32 + aheadX) * 3 + 2];
+      float behind = c.frames()[(behindY * 32 + behindX) * 3 + 2];
+      assertTrue(ahead - behind >= 0.15f && ahead <= 0.43f, s.caption() + ": ahead " + ahead + ", behind " + behind);
+    }
+  }
+
   /** The score can fail: the same clips with the wrong colour, or played backwards, are wrong. */
   @Test
   void scoreRejectsWrongColourAndReversedMotion() {
