@@ -289,17 +289,18 @@ public final class TrainDemo {
       save(unetLoader.parameters(), out.resolve("unet").resolve("diffusion_pytorch_model.safetensors"));
       double unetSeconds = (System.nanoTime() - tu) / 1e9;
       log.printf(Locale.ROOT, "unet: done in %.0f s, loss %.4f%n", unetSeconds, unetLoss);
-      writeModelCard(out, vaeSeconds, unetSeconds, vaeL1, unetLoss);
 
       // 3. a self-check with the in-memory weights (the shipped folder is checked by DemoModelTest)
       int right = 0;
+      Check check = null;
       if (o.evalCaptions() > 0) {
         PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, arch.frames(),
             arch.latentSize());
-        Check check = selfCheck(root, sampler, o.evalCaptions(), true);
+        check = selfCheck(root, sampler, o.evalCaptions(), true);
         right = check.right();
         log.printf(Locale.ROOT, "self-check: %s%n", check);
       }
+      writeModelCard(out, vaeSeconds, unetSeconds, vaeL1, unetLoss, check);
       double totalSeconds = (System.nanoTime() - t0) / 1e9;
       return new Report(vaeSeconds, unetSeconds, totalSeconds, vaeL1, unetLoss, scalingFactor, right,
           o.evalCaptions());
@@ -647,8 +648,57 @@ public final class TrainDemo {
     w.write(file);
   }
 
-  private void writeModelCard(Path out, double vaeSeconds, double unetSeconds, double vaeL1, double unetLoss)
-      throws IOException {
+  /** The {@code vidgen train-demo} command that makes these options (defaults left out, output folder as given). */
+  static String commandLine(Options o) {
+    Options d = Options.defaults(o.out());
+    StringBuilder c = new StringBuilder("vidgen train-demo --out ").append(o.out());
+    if (o.seed() != d.seed()) {
+      c.append(" --seed ").append(o.seed());
+    }
+    if (o.vaeSteps() != d.vaeSteps()) {
+      c.append(" --vae-steps ").append(o.vaeSteps());
+    }
+    if (o.unetSteps() != d.unetSteps()) {
+      c.append(" --unet-steps ").append(o.unetSteps());
+    }
+    if (o.unetBatch() != d.unetBatch()) {
+      c.append(" --batch ").append(o.unetBatch());
+    }
+    if (o.unetLr() != d.unetLr()) {
+      c.append(" --unet-lr ").append(o.unetLr());
+    }
+    if (o.highNoiseBias() != d.highNoiseBias()) {
+      c.append(" --high-noise-bias ").append(o.highNoiseBias());
+    }
+    if (o.snrWeightMax() != d.snrWeightMax()) {
+      c.append(" --snr-weight-max ").append(o.snrWeightMax());
+    }
+    if (o.emaDecay() != d.emaDecay()) {
+      c.append(" --ema-decay ").append(o.emaDecay());
+    }
+    if (o.edgeToEdge()) {
+      c.append(" --edge-to-edge");
+    }
+    if (o.trailGhosts() != 0) {
+      c.append(" --trail-ghosts ").append(o.trailGhosts());
+    }
+    if (o.headingLight()) {
+      c.append(" --heading-light");
+    }
+    if (o.threads() != d.threads()) {
+      c.append(" --threads ").append(o.threads());
+    }
+    if (!o.fp16()) {
+      c.append(" --fp32");
+    }
+    if (o.reuseVae() != null) {
+      c.append(" --reuse-vae ").append(o.reuseVae());
+    }
+    return c.toString();
+  }
+
+  private void writeModelCard(Path out, double vaeSeconds, double unetSeconds, double vaeL1, double unetLoss,
+      Check check) throws IOException {
     List<String> words = new ArrayList<>();
     for (MovingShapes.Colour c : MovingShapes.Colour.values()) {
       words.add(c.word());
@@ -685,6 +735,10 @@ public final class TrainDemo {
             o.unetLr(), o.emaDecay()),
         String.format(Locale.ROOT, "- time on the machine that trained it: VAE %.0f s, UNet %.0f s, %d thread(s).",
             vaeSeconds, unetSeconds, o.threads()),
+        "- command: `" + commandLine(o) + "`",
+        check == null ? "- no self-check was run (`--eval 0`)." : String.format(Locale.ROOT, "- self-check right "
+            + "after training (%d captions, every colour x direction pair, DDIM 20 steps, guidance 9): %s.",
+            check.total(), check),
         String.format(Locale.ROOT, "- objective: epsilon prediction, scaled-linear betas 0.00085-0.012 over 1000 "
             + "steps (ModelScope's); timesteps drawn as floor(1000 u^(1/(1+b))) with b = %g (0 is uniform), the "
             + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",

@@ -138,4 +138,18 @@ class TrainingPartsTest {
       }
     }
   }
+
+  /** The command the model card records parses back to the options that trained the model. */
+  @Test
+  void recordedCommandLineParsesBackToTheSameOptions() {
+    String[] args = {"--out", "/tmp/d", "--seed", "7", "--unet-steps", "1800", "--high-noise-bias", "1.0",
+        "--ema-decay", "0.995", "--heading-light", "--trail-ghosts", "5", "--edge-to-edge", "--threads", "2"};
+    TrainDemo.Options o = TrainDemo.parse(args);
+    String line = TrainDemo.commandLine(o);
+    assertEquals("vidgen train-demo --out /tmp/d --seed 7 --unet-steps 1800 --high-noise-bias 1.0 --ema-decay 0.995"
+        + " --edge-to-edge --trail-ghosts 5 --heading-light --threads 2", line);
+    String[] back = line.substring("vidgen train-demo ".length()).split(" ");
+    assertEquals(o, TrainDemo.parse(back));
+    assertEquals("vidgen train-demo --out x", TrainDemo.commandLine(TrainDemo.parse(new String[] {"--out", "x"})));
+  }
 }
