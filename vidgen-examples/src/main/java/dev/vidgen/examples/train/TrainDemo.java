@@ -498,11 +498,34 @@ public final class TrainDemo {
           PreviewSampler sampler = new PreviewSampler(tokenizer, text, unet, vae, noise, scalingFactor, f, lat);
           log.printf(Locale.ROOT, "unet: progress check at step %d (current weights): %s%n", step + 1,
               selfCheck(root, sampler, 16, false));
+          saveCheckpoint(adam.averaged());
         }
       }
       adam.loadAveraged();
     }
     return last;
+  }
+
+  /**
+   * Writes the averaged weights so far into the output folder (whose configs are already written), so that the folder
+   * is a loadable model after every progress check and an interrupted run still leaves one to score.
+   */
+  private void saveCheckpoint(Map<String, NDArray> averaged) {
+    Map<String, NDArray> text = new LinkedHashMap<>();
+    Map<String, NDArray> unet = new LinkedHashMap<>();
+    averaged.forEach((k, v) -> {
+      if (k.startsWith("text_encoder/")) {
+        text.put(k.substring("text_encoder/".length()), v);
+      } else {
+        unet.put(k.substring("unet/".length()), v);
+      }
+    });
+    try {
+      save(text, o.out().resolve("text_encoder").resolve("model.safetensors"));
+      save(unet, o.out().resolve("unet").resolve("diffusion_pytorch_model.safetensors"));
+    } catch (IOException e) {
+      log.printf(Locale.ROOT, "unet: could not write the checkpoint to %s: %s%n", o.out(), e);
+    }
   }
 
   /** What a self-check found: videos right, and right in colour and in direction separately. */
