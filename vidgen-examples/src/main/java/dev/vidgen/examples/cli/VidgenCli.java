@@ -24,10 +24,10 @@ import java.util.Map;
  */
 public final class VidgenCli {
   /**
-   * The model {@code generate} uses without {@code --model}: the embedded tiny model, until the trained demo model
-   * (issue 6) replaces it.
+   * The model {@code generate} uses without {@code --model}: the embedded demo model, trained in Java on moving
+   * shapes, so the first command makes a video that matches its prompt with nothing to download.
    */
-  public static final String DEFAULT_MODEL = "modelscope-tiny-random";
+  public static final String DEFAULT_MODEL = "demo";
 
   private final PrintStream out;
   private final PrintStream err;
@@ -333,7 +333,7 @@ public final class VidgenCli {
 
       usage:
         vidgen generate --prompt TEXT [options] [-o out.mp4]
-            --model ID|ALIAS|FOLDER   model to load (default: modelscope-tiny-random)
+            --model ID|ALIAS|FOLDER   model to load (default: demo, embedded)
             --negative-prompt TEXT    what to steer away from
             --frames N --height H --width W --steps N --guidance G --seed S --fps N --eta E
             --scheduler NAME          e.g. ddim, dpm++, euler, euler-a
@@ -350,7 +350,7 @@ public final class VidgenCli {
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]
                                       train the embedded demo model from scratch (about half an hour on 2 cores)
-        vidgen score-demo DIR [--seeds N] [--steps N] [--guidance G]
+        vidgen score-demo DIR [--seeds N] [--steps N] [--guidance G] [--frames N]
                                       score a demo model on all 60 captions (colour and direction right?)
         --verbose                     print stack traces
       """;

@@ -29,8 +29,10 @@ public final class ScoreDemo {
     Path model = null;
     int seeds = 3;
     long firstSeed = 0;
-    int steps = -1;
-    double guidance = Double.NaN;
+    // the demo's settings: a folder loaded by path gets the family's defaults (16 frames, 50 steps), not the demo's
+    int steps = 20;
+    double guidance = 9.0;
+    int frames = 8;
     boolean verbose = false;
     try {
       for (int i = 0; i < args.length; i++) {
@@ -39,6 +41,7 @@ public final class ScoreDemo {
           case "--seeds" -> seeds = Integer.parseInt(value(args, ++i, a));
           case "--first-seed" -> firstSeed = Long.parseLong(value(args, ++i, a));
           case "--steps" -> steps = Integer.parseInt(value(args, ++i, a));
+          case "--frames" -> frames = Integer.parseInt(value(args, ++i, a));
           case "--guidance" -> guidance = Double.parseDouble(value(args, ++i, a));
           case "--verbose-cases" -> verbose = true;
           default -> {
@@ -60,12 +63,12 @@ public final class ScoreDemo {
       }
     } catch (IllegalArgumentException e) {
       err.println("score-demo: " + e.getMessage());
-      err.println("usage: score-demo DEMO_DIR [--seeds N] [--first-seed S] [--steps N] [--guidance G] "
+      err.println("usage: score-demo DEMO_DIR [--seeds N] [--first-seed S] [--steps N] [--guidance G] [--frames N] "
           + "[--verbose-cases]");
       return 2;
     }
     try (VideoPipeline pipe = VideoPipeline.load(model)) {
-      Summary s = score(pipe, seeds, firstSeed, steps, guidance, verbose, out);
+      Summary s = score(pipe, seeds, firstSeed, steps, guidance, frames, verbose, out);
       return s.right() * 10 >= s.total() * 9 ? 0 : 1;
     }
   }
@@ -76,8 +79,9 @@ public final class ScoreDemo {
    *
    * @param steps denoising steps, or -1 for the model's default
    * @param guidance guidance scale, or NaN for the model's default
+   * @param frames frames per video, or -1 for the model's default
    */
-  public static Summary score(VideoPipeline pipe, int seeds, long firstSeed, int steps, double guidance,
+  public static Summary score(VideoPipeline pipe, int seeds, long firstSeed, int steps, double guidance, int frames,
       boolean verbose, PrintStream out) {
     List<Subject> all = Subject.all();
     EnumMap<MovingShapes.Direction, int[]> byDirection = new EnumMap<>(MovingShapes.Direction.class);
@@ -96,6 +100,9 @@ public final class ScoreDemo {
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(s.caption()).seed(seed);
         if (steps > 0) {
           b.steps(steps);
+        }
+        if (frames > 0) {
+          b.frames(frames);
         }
         if (!Double.isNaN(guidance)) {
           b.guidanceScale(guidance);
