@@ -12,6 +12,9 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -22,6 +25,34 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedModel {
   private EmbeddedModel() {}
+
+  /**
+   * Unpacks to {@code <namePrefix>-<first 12 hex digits of the SHA-256 of one resource file>}, so that a jar with
+   * different weights never picks up a copy unpacked from an older jar.
+   *
+   * @param hashedFile the file, relative to {@code resourceDir}, whose content names the copy (the weights)
+   */
+  public static Path unpack(Class<?> anchor, String resourceDir, String namePrefix, String hashedFile) {
+    return unpack(anchor, resourceDir, contentName(anchor, resourceDir + "/" + hashedFile, namePrefix));
+  }
+
+  /** {@code <namePrefix>-<first 12 hex digits of the SHA-256 of the resource>}. */
+  static String contentName(Class<?> anchor, String resource, String namePrefix) {
+    try (InputStream in = anchor.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new ModelNotFoundException("embedded model '" + namePrefix + "' is missing from the class path "
+            + "(resource " + resource + ")");
+      }
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+      return namePrefix + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new ModelNotFoundException("cannot read embedded model resource " + resource + ": " + e, e);
+    }
+  }
 
   /**
    * @param anchor a class of the jar that holds the resources

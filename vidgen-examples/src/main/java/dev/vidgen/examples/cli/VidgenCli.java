@@ -9,6 +9,7 @@ import dev.vidgen.api.VideoPipeline;
 import dev.vidgen.check.Comparison;
 import dev.vidgen.check.PipelineCaseRunner;
 import dev.vidgen.check.SchedulerCaseRunner;
+import dev.vidgen.models.modelscope.ModelScopeProvider;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +25,11 @@ import java.util.Map;
  */
 public final class VidgenCli {
   /**
-   * The model {@code generate} uses without {@code --model}: the embedded demo model, trained in Java on moving
-   * shapes, so the first command makes a video that matches its prompt with nothing to download.
+   * The model {@code generate} uses without {@code --model}: the embedded demo model (trained in Java on moving
+   * shapes, so the first command makes a video that matches its prompt) when this build ships it, else the embedded
+   * tiny random-weight model, which proves the pipeline but draws noise.
    */
-  public static final String DEFAULT_MODEL = "demo";
+  public static final String DEFAULT_MODEL = ModelScopeProvider.demoShipped() ? "demo" : "modelscope-tiny-random";
 
   private final PrintStream out;
   private final PrintStream err;
@@ -333,7 +335,7 @@ public final class VidgenCli {
 
       usage:
         vidgen generate --prompt TEXT [options] [-o out.mp4]
-            --model ID|ALIAS|FOLDER   model to load (default: demo, embedded)
+            --model ID|ALIAS|FOLDER   model to load (default: demo if shipped, else modelscope-tiny-random)
             --negative-prompt TEXT    what to steer away from
             --frames N --height H --width W --steps N --guidance G --seed S --fps N --eta E
             --scheduler NAME          e.g. ddim, dpm++, euler, euler-a

@@ -20,7 +20,15 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
    */
   static final ModelVariant TINY_RANDOM = new ModelVariant("modelscope-tiny-random", List.of(),
       "tiny random-weight ModelScope (64x64, 8 frames): exercises the pipeline, output is noise",
-      "embedded in the jar; random weights, so the video is noise (a trained demo model is issue 6)");
+      "embedded in the jar; random weights, so the video is noise (the trained demo model is 'demo')");
+  /**
+   * vidgen's own demo model, trained in Java on synthetic clips ({@code vidgen train-demo}): the ModelScope
+   * architecture at 2.6M parameters, 32x32, 8 frames. The folder ships in this jar with its model card.
+   */
+  public static final ModelVariant DEMO = new ModelVariant("demo", List.of(),
+      "vidgen's demo model, trained in Java: 'a {red|green|blue|yellow|white} {circle|square|triangle} moving "
+          + "{left|right|up|down}' (32x32, 8 frames)",
+      "embedded in the jar (about 6 MB); knows only the captions it was trained on, see its model card");
   static final ModelVariant MODELSCOPE = new ModelVariant("modelscope",
       List.of("ali-vilab/text-to-video-ms-1.7b", "damo-vilab/text-to-video-ms-1.7b"),
       "ModelScope text-to-video 1.7B (256x256, 16 frames, 8 fps)", "");
@@ -32,6 +40,16 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
       "ZeroScope v2 XL (1024x576, 24 frames)",
       "the repository ships PyTorch .bin weights only; convert them to safetensors once with diffusers "
           + "(save_pretrained(..., safe_serialization=True)) until vidgen has a safe .bin loader");
+
+  private static final String DEMO_RESOURCE = "/dev/vidgen/models/modelscope/embedded/demo";
+
+  /**
+   * Whether this jar holds the trained demo folder (issue 6: it is committed once a training run follows its prompts;
+   * until then {@code demo} is not offered and the tiny random model stays the default).
+   */
+  public static boolean demoShipped() {
+    return ModelScopeProvider.class.getResource(DEMO_RESOURCE + "/model_index.json") != null;
+  }
 
   @Override
   public String id() {
@@ -45,7 +63,8 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
 
   @Override
   public List<ModelVariant> variants() {
-    return List.of(MODELSCOPE, ZEROSCOPE_576W, ZEROSCOPE_XL, TINY_RANDOM);
+    return demoShipped() ? List.of(MODELSCOPE, ZEROSCOPE_576W, ZEROSCOPE_XL, DEMO, TINY_RANDOM)
+        : List.of(MODELSCOPE, ZEROSCOPE_576W, ZEROSCOPE_XL, TINY_RANDOM);
   }
 
   @Override
@@ -58,6 +77,11 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
     if (TINY_RANDOM.equals(variant)) {
       return EmbeddedModel.unpack(ModelScopeProvider.class, "/dev/vidgen/models/modelscope/embedded/tiny-random",
           "modelscope-tiny-random-v1");
+    }
+    if (DEMO.equals(variant)) {
+      // named after the weights' content, so a jar with retrained weights never reuses a stale unpacked copy
+      return EmbeddedModel.unpack(ModelScopeProvider.class, DEMO_RESOURCE, "modelscope-demo",
+          "unet/diffusion_pytorch_model.safetensors");
     }
     return null;
   }

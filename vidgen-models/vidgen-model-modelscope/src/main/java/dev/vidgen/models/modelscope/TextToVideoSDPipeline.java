@@ -85,6 +85,9 @@ public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipel
         defaults = new GenerationDefaults(576, 320, 24, 50, 9.0, 8, vaeScale, "vae_scale_factor");
       } else if (options.model() != null && options.model().equals(ModelScopeProvider.ZEROSCOPE_XL)) {
         defaults = new GenerationDefaults(1024, 576, 24, 50, 9.0, 8, vaeScale, "vae_scale_factor");
+      } else if (options.model() != null && options.model().equals(ModelScopeProvider.DEMO)) {
+        // what it was trained on: 8-frame clips; 20 DDIM steps are as good as 50 for it
+        defaults = new GenerationDefaults(size, size, 8, 20, 9.0, 8, vaeScale, "vae_scale_factor");
       }
       Components c = new Components(manager, options.device(), dtype, tokenizer, text, unet, vae, schedulerConfig,
           defaults);
