@@ -85,15 +85,17 @@ public final class TrainDemo {
    * @param trailGhosts ghost copies in the fading trail behind the object in training clips, 0 for none (see {@link
    *     MovingShapes})
    * @param headingLight training clips' backgrounds brighten towards the heading (see {@link MovingShapes})
+   * @param framePositionInit start every temporal convolution layer with a frame-position signal built from its
+   *     zero padding (see {@link FramePositionInit})
    */
   public record Options(Path out, long seed, int vaeSteps, int vaeBatch, double vaeLr, int unetSteps, int unetBatch,
       double unetLr, double uncondProb, int threads, boolean fp16, int evalCaptions, boolean overwrite,
       Path reuseVae, double highNoiseBias, int checkEvery, double emaDecay, double snrWeightMax,
-      boolean edgeToEdge, int trailGhosts, boolean headingLight) {
+      boolean edgeToEdge, int trailGhosts, boolean headingLight, boolean framePositionInit) {
 
     public static Options defaults(Path out) {
       return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0,
-          false, 0, false);
+          false, 0, false, false);
     }
   }
 
@@ -130,7 +132,7 @@ public final class TrainDemo {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
           + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--edge-to-edge] [--trail] "
-          + "[--trail-ghosts N] [--heading-light] "
+          + "[--trail-ghosts N] [--heading-light] [--frame-position-init] "
           + "[--threads N] [--fp32] [--eval N] [--check-every N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
@@ -163,6 +165,7 @@ public final class TrainDemo {
     boolean edgeToEdge = d.edgeToEdge();
     int trailGhosts = d.trailGhosts();
     boolean headingLight = d.headingLight();
+    boolean framePositionInit = d.framePositionInit();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -185,6 +188,7 @@ public final class TrainDemo {
         case "--trail" -> trailGhosts = 3;
         case "--trail-ghosts" -> trailGhosts = Integer.parseInt(value(args, ++i, a));
         case "--heading-light" -> headingLight = true;
+        case "--frame-position-init" -> framePositionInit = true;
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -197,7 +201,7 @@ public final class TrainDemo {
     }
     return new Options(out, seed, vaeSteps, d.vaeBatch(), d.vaeLr(), unetSteps, batch, unetLr, d.uncondProb(),
         threads, fp16, eval, overwrite, reuseVae, highNoiseBias, checkEvery, emaDecay, snrWeightMax, edgeToEdge,
-        trailGhosts, headingLight);
+        trailGhosts, headingLight, framePositionInit);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -284,6 +288,10 @@ public final class TrainDemo {
           "unet/config.json", arch.unetConfig())), unetLoader.root());
       log.printf(Locale.ROOT, "unet: %d residual-branch output tensors start at zero%n",
           zeroResidualBranches(unetLoader.parameters()));
+      if (o.framePositionInit()) {
+        log.printf(Locale.ROOT, "unet: %d temporal convolution layers start with a frame-position signal%n",
+            FramePositionInit.apply(unetLoader.parameters(), arch.unetGroups()));
+      }
       double unetLoss = trainUnet(root, tokenizer, vae, scalingFactor, text, textLoader, unet, unetLoader);
       save(textLoader.parameters(), out.resolve("text_encoder").resolve("model.safetensors"));
       save(unetLoader.parameters(), out.resolve("unet").resolve("diffusion_pytorch_model.safetensors"));
@@ -708,6 +716,9 @@ public final class TrainDemo {
     if (o.headingLight()) {
       c.append(" --heading-light");
     }
+    if (o.framePositionInit()) {
+      c.append(" --frame-position-init");
+    }
     if (o.threads() != d.threads()) {
       c.append(" --threads ").append(o.threads());
     }
@@ -767,8 +778,9 @@ public final class TrainDemo {
             + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",
             o.highNoiseBias(), o.snrWeightMax()),
         String.format(Locale.ROOT, "- data options: edge-to-edge clips %s, fading trail behind the shape %s, "
-            + "background brightening towards the heading %s.", o.edgeToEdge() ? "on" : "off",
-            o.trailGhosts() == 0 ? "off" : o.trailGhosts() + " ghosts", o.headingLight() ? "on" : "off"),
+            + "background brightening towards the heading %s; frame-position initialisation %s.",
+            o.edgeToEdge() ? "on" : "off", o.trailGhosts() == 0 ? "off" : o.trailGhosts() + " ghosts",
+            o.headingLight() ? "on" : "off", o.framePositionInit() ? "on" : "off"),
         "",
         "## Limits",
         "",

@@ -143,11 +143,11 @@ class TrainingPartsTest {
   @Test
   void recordedCommandLineParsesBackToTheSameOptions() {
     String[] args = {"--out", "/tmp/d", "--seed", "7", "--unet-steps", "1800", "--high-noise-bias", "1.0",
-        "--ema-decay", "0.995", "--heading-light", "--trail-ghosts", "5", "--edge-to-edge", "--threads", "2"};
+        "--ema-decay", "0.995", "--heading-light", "--trail-ghosts", "5", "--edge-to-edge", "--threads", "2", "--frame-position-init"};
     TrainDemo.Options o = TrainDemo.parse(args);
     String line = TrainDemo.commandLine(o);
     assertEquals("vidgen train-demo --out /tmp/d --seed 7 --unet-steps 1800 --high-noise-bias 1.0 --ema-decay 0.995"
-        + " --edge-to-edge --trail-ghosts 5 --heading-light --threads 2", line);
+        + " --edge-to-edge --trail-ghosts 5 --heading-light --frame-position-init --threads 2", line);
     String[] back = line.substring("vidgen train-demo ".length()).split(" ");
     assertEquals(o, TrainDemo.parse(back));
     assertEquals("vidgen train-demo --out x", TrainDemo.commandLine(TrainDemo.parse(new String[] {"--out", "x"})));
