@@ -166,12 +166,9 @@ public final class VidgenCli {
       throw new UsageException(output + " exists; pass --overwrite to replace it");
     }
     Video.writerFor(output); // fail on an unknown extension before spending minutes generating
-    String scaleFlag = f.getOrDefault("--scale", "auto");
-    if (!scaleFlag.equals("auto")) {
-      int s = intFlag(f, "--scale");
-      if (s < 1 || s > 64) {
-        throw new UsageException("--scale must be auto or a whole number from 1 to 64, got " + s);
-      }
+    Integer fixedScale = f.getOrDefault("--scale", "auto").equals("auto") ? null : intFlag(f, "--scale");
+    if (fixedScale != null && (fixedScale < 1 || fixedScale > 64)) {
+      throw new UsageException("--scale must be auto or a whole number from 1 to 64, got " + fixedScale);
     }
     GenerationRequest.Builder rb = GenerationRequest.builder();
     try {
@@ -250,7 +247,7 @@ public final class VidgenCli {
     try (VideoPipeline p = pb.build()) {
       Video v = p.generate(rb.build());
       bar.finish();
-      int scale = scaleFlag.equals("auto") ? autoScale(v.height(), v.width()) : Integer.parseInt(scaleFlag);
+      int scale = fixedScale != null ? fixedScale : autoScale(v.height(), v.width());
       v.scaled(scale).save(output, save);
       var info = v.info();
       String shown = scale == 1 ? "" : String.format(Locale.ROOT, ", written enlarged %dx to %dx%d (--scale 1 keeps "

@@ -59,10 +59,7 @@ public final class MotionScore {
   public static Result score(float[] frames, int numFrames, int height, int width, Colour colour,
       Direction direction) {
     Colour[] palette = Colour.values();
-    float[][] rgb = new float[palette.length][];
-    for (int i = 0; i < palette.length; i++) {
-      rgb[i] = palette[i].rgb();
-    }
+    float[][] rgb = paletteRgb();
     long[] pixels = new long[palette.length];
     double[] cx = new double[numFrames];
     double[] cy = new double[numFrames];
@@ -74,18 +71,7 @@ public final class MotionScore {
       for (int y = 0; y < height; y++) {
         for (int x = 0; x < width; x++) {
           int i = ((f * height + y) * width + x) * 3;
-          int best = -1;
-          double bestD = MATCH_DISTANCE;
-          for (int c = 0; c < palette.length; c++) {
-            double dr = frames[i] - rgb[c][0];
-            double dg = frames[i + 1] - rgb[c][1];
-            double db = frames[i + 2] - rgb[c][2];
-            double d = Math.sqrt(dr * dr + dg * dg + db * db);
-            if (d < bestD) {
-              bestD = d;
-              best = c;
-            }
-          }
+          int best = paletteColour(frames, i, rgb);
           if (best >= 0) {
             pixels[best]++;
             if (best == colour.ordinal()) {
@@ -120,6 +106,36 @@ public final class MotionScore {
     double minTravel = 0.1 * Math.min(height, width);
     boolean directionRight = framesPresent >= 2 && along >= minTravel && along > across;
     return new Result(colourRight, directionRight, dx, dy, pixels, framesPresent);
+  }
+
+  /** The palette's colours as RGB in [0, 1], in {@link Colour} order. */
+  static float[][] paletteRgb() {
+    Colour[] palette = Colour.values();
+    float[][] rgb = new float[palette.length][];
+    for (int i = 0; i < palette.length; i++) {
+      rgb[i] = palette[i].rgb();
+    }
+    return rgb;
+  }
+
+  /**
+   * The index of the palette colour nearest to the pixel at {@code i} (its R; G and B follow), or -1 when none is
+   * within {@link #MATCH_DISTANCE}.
+   */
+  static int paletteColour(float[] frames, int i, float[][] rgb) {
+    int best = -1;
+    double bestD = MATCH_DISTANCE;
+    for (int c = 0; c < rgb.length; c++) {
+      double dr = frames[i] - rgb[c][0];
+      double dg = frames[i + 1] - rgb[c][1];
+      double db = frames[i + 2] - rgb[c][2];
+      double d = Math.sqrt(dr * dr + dg * dg + db * db);
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    return best;
   }
 
   /** Least-squares slope of {@code v} over the frame index, using the frames marked present (0 if fewer than 2). */

@@ -153,10 +153,7 @@ public final class ScoreDemo {
   static double lightAhead(Video v, MovingShapes.Direction d) {
     double[] sum = new double[2];
     long[] n = new long[2];
-    float[][] palette = new float[MovingShapes.Colour.values().length][];
-    for (MovingShapes.Colour c : MovingShapes.Colour.values()) {
-      palette[c.ordinal()] = c.rgb();
-    }
+    float[][] palette = MotionScore.paletteRgb();
     float[] px = v.frames();
     int h = v.height();
     int w = v.width();
@@ -164,13 +161,7 @@ public final class ScoreDemo {
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
           int i = ((f * h + y) * w + x) * 3;
-          boolean colour = false;
-          for (float[] p : palette) {
-            double dr = px[i] - p[0];
-            double dg = px[i + 1] - p[1];
-            double db = px[i + 2] - p[2];
-            colour |= Math.sqrt(dr * dr + dg * dg + db * db) < MotionScore.MATCH_DISTANCE;
-          }
+          boolean colour = MotionScore.paletteColour(px, i, palette) >= 0;
           double along = d.dx() * (x + 0.5 - w / 2.0) + d.dy() * (y + 0.5 - h / 2.0);
           if (colour || along == 0) {
             continue;

@@ -683,52 +683,35 @@ public final class TrainDemo {
   static String commandLine(Options o) {
     Options d = Options.defaults(o.out());
     StringBuilder c = new StringBuilder("vidgen train-demo --out ").append(o.out());
-    if (o.seed() != d.seed()) {
-      c.append(" --seed ").append(o.seed());
-    }
-    if (o.vaeSteps() != d.vaeSteps()) {
-      c.append(" --vae-steps ").append(o.vaeSteps());
-    }
-    if (o.unetSteps() != d.unetSteps()) {
-      c.append(" --unet-steps ").append(o.unetSteps());
-    }
-    if (o.unetBatch() != d.unetBatch()) {
-      c.append(" --batch ").append(o.unetBatch());
-    }
-    if (o.unetLr() != d.unetLr()) {
-      c.append(" --unet-lr ").append(o.unetLr());
-    }
-    if (o.highNoiseBias() != d.highNoiseBias()) {
-      c.append(" --high-noise-bias ").append(o.highNoiseBias());
-    }
-    if (o.snrWeightMax() != d.snrWeightMax()) {
-      c.append(" --snr-weight-max ").append(o.snrWeightMax());
-    }
-    if (o.emaDecay() != d.emaDecay()) {
-      c.append(" --ema-decay ").append(o.emaDecay());
-    }
-    if (o.edgeToEdge()) {
-      c.append(" --edge-to-edge");
-    }
-    if (o.trailGhosts() != 0) {
-      c.append(" --trail-ghosts ").append(o.trailGhosts());
-    }
-    if (o.headingLight()) {
-      c.append(" --heading-light");
-    }
-    if (o.framePositionInit()) {
-      c.append(" --frame-position-init");
-    }
-    if (o.threads() != d.threads()) {
-      c.append(" --threads ").append(o.threads());
-    }
-    if (!o.fp16()) {
-      c.append(" --fp32");
-    }
-    if (o.reuseVae() != null) {
-      c.append(" --reuse-vae ").append(o.reuseVae());
-    }
+    option(c, "--seed", o.seed(), d.seed());
+    option(c, "--vae-steps", o.vaeSteps(), d.vaeSteps());
+    option(c, "--unet-steps", o.unetSteps(), d.unetSteps());
+    option(c, "--batch", o.unetBatch(), d.unetBatch());
+    option(c, "--unet-lr", o.unetLr(), d.unetLr());
+    option(c, "--high-noise-bias", o.highNoiseBias(), d.highNoiseBias());
+    option(c, "--snr-weight-max", o.snrWeightMax(), d.snrWeightMax());
+    option(c, "--ema-decay", o.emaDecay(), d.emaDecay());
+    flag(c, "--edge-to-edge", o.edgeToEdge());
+    option(c, "--trail-ghosts", o.trailGhosts(), d.trailGhosts());
+    flag(c, "--heading-light", o.headingLight());
+    flag(c, "--frame-position-init", o.framePositionInit());
+    option(c, "--threads", o.threads(), d.threads());
+    flag(c, "--fp32", !o.fp16());
+    option(c, "--reuse-vae", o.reuseVae(), null);
     return c.toString();
+  }
+
+  /** Appends {@code name value} unless the value is the default. */
+  private static void option(StringBuilder c, String name, Object value, Object dflt) {
+    if (!java.util.Objects.equals(value, dflt)) {
+      c.append(' ').append(name).append(' ').append(value);
+    }
+  }
+
+  private static void flag(StringBuilder c, String name, boolean on) {
+    if (on) {
+      c.append(' ').append(name);
+    }
   }
 
   private void writeModelCard(Path out, double vaeSeconds, double unetSeconds, double vaeL1, double unetLoss,

@@ -28,7 +28,7 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
   public static final ModelVariant DEMO = new ModelVariant("demo", List.of(),
       "vidgen's demo model, trained in Java: 'a {red|green|blue|yellow|white} {circle|square|triangle} moving "
           + "{left|right|up|down}' (32x32, 8 frames)",
-      "embedded in the jar (about 6 MB); knows only the captions it was trained on, see its model card");
+      "embedded in the jar; knows only the captions it was trained on, see its model card");
   static final ModelVariant MODELSCOPE = new ModelVariant("modelscope",
       List.of("ali-vilab/text-to-video-ms-1.7b", "damo-vilab/text-to-video-ms-1.7b"),
       "ModelScope text-to-video 1.7B (256x256, 16 frames, 8 fps)", "");

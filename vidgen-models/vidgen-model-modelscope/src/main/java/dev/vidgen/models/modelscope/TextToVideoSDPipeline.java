@@ -86,7 +86,7 @@ public final class TextToVideoSDPipeline extends PipelineBase<TextToVideoSDPipel
       } else if (options.model() != null && options.model().equals(ModelScopeProvider.ZEROSCOPE_XL)) {
         defaults = new GenerationDefaults(1024, 576, 24, 50, 9.0, 8, vaeScale, "vae_scale_factor");
       } else if (options.model() != null && options.model().equals(ModelScopeProvider.DEMO)) {
-        // what it was trained on: 8-frame clips; 20 DDIM steps are as good as 50 for it
+        // the settings it is trained on (8-frame clips) and judged at (DDIM 20 steps, guidance 9)
         defaults = new GenerationDefaults(size, size, 8, 20, 9.0, 8, vaeScale, "vae_scale_factor");
       }
       Components c = new Components(manager, options.device(), dtype, tokenizer, text, unet, vae, schedulerConfig,
