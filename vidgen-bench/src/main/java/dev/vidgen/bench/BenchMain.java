@@ -28,11 +28,12 @@ import org.openjdk.jmh.util.Statistics;
  * <p>Profiles (times for a 2-core machine; see BENCHMARKS.md):
  *
  * <ul>
- *   <li>{@code short} (default, under 20 minutes): 1 fork, 1 warm-up and 3–5 measured iterations per benchmark; the
- *       sampling loop at the small setting with 10 steps; efficiency at small and medium, overhead at small; a memory
+ *   <li>{@code short} (default, under 20 minutes: 14.5 on a slow day): 1 fork, 1 warm-up and 3–5 measured
+ *       iterations per benchmark; the scaling grid without 32 frames at 32×32; the sampling loop at the small setting
+ *       with 10 steps; efficiency at small and medium (3 repetitions), overhead at small (5 steps); a memory
  *       harness of 200 steps + 5 generations on the tiny model and the peak of one small generation.
  *   <li>{@code long} (about 2.5 hours): 2 forks and more iterations; the sampling loop also at medium with 25 steps;
- *       ZeroScope's 576×320 in the scaling grid; the full-size ModelScope UNet (1.4B parameters); overhead at both
+ *       the whole scaling grid with ZeroScope's 576×320; the full-size ModelScope UNet (1.4B parameters); overhead at both
  *       settings (small: 25 steps, 5 rounds; medium: 10 steps, 3 rounds); the memory harness's full 1000 steps + 20
  *       generations on the ModelScope-shaped model and the peak of a medium generation.
  * </ul>
@@ -98,10 +99,12 @@ public final class BenchMain {
     if (longer) {
       s.add(new Step("StepScalingBenchmark.step", new String[][] {{"latent", "16x16", "32x32", "40x72"}}, 1, 5, 2, 1));
     } else {
-      // the grid without its two points that UNetForwardBenchmark already measures (8 frames at 16x16 = small,
-      // 16 frames at 32x32 = medium), to stay within the short profile's time
-      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "8", "32"}}, 1, 3, 2, 1));
-      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "16"}, {"latent", "16x16"}}, 1, 3, 2, 1));
+      // the grid without the two points UNetForwardBenchmark already measures (8 frames at 16x16 = small, 16 frames
+      // at 32x32 = medium) and without 32 frames at 32x32 (a minute per call, four minutes of the profile on a slow
+      // day; the long profile has it), to stay within the short profile's 20 minutes
+      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "8"}, {"latent", "32x32"}}, 1, 3, 2, 1));
+      s.add(new Step("StepScalingBenchmark.step", new String[][] {{"frames", "16", "32"}, {"latent", "16x16"}}, 1, 3,
+          2, 1));
     }
     s.add(new Step("VaeDecodeBenchmark.decodeFrame", longer ? new String[][] {{"latent", "16", "32"}}
         : new String[0][], 1, longer ? 10 : 5, 2, forks));
@@ -174,8 +177,9 @@ public final class BenchMain {
       child(ComputeEfficiency.class, List.of("--settings", "", "--overhead-settings", "medium", "--steps", "10",
           "--rounds", "3", "--out", effMedium.toString()));
     } else {
-      child(ComputeEfficiency.class, List.of("--settings", "small,medium", "--reps", "5", "--overhead-settings",
-          "small", "--steps", "10", "--rounds", "3", "--out", eff.toString()));
+      // 3 repetitions and 5-step generations: the sampling loop at 10 steps is SamplingLoopBenchmark's job
+      child(ComputeEfficiency.class, List.of("--settings", "small,medium", "--reps", "3", "--overhead-settings",
+          "small", "--steps", "5", "--rounds", "3", "--out", eff.toString()));
     }
     Path mem = out.resolve("memory.md");
     child(MemoryHarness.class, smoke
