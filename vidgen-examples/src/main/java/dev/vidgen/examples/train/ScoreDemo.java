@@ -34,6 +34,7 @@ public final class ScoreDemo {
     double guidance = 9.0;
     int frames = 8;
     boolean verbose = false;
+    String scheduler = null;
     try {
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -44,6 +45,7 @@ public final class ScoreDemo {
           case "--frames" -> frames = Integer.parseInt(value(args, ++i, a));
           case "--guidance" -> guidance = Double.parseDouble(value(args, ++i, a));
           case "--verbose-cases" -> verbose = true;
+          case "--scheduler" -> scheduler = value(args, ++i, a);
           default -> {
             if (a.startsWith("-") || model != null) {
               throw new IllegalArgumentException("unexpected argument '" + a + "'");
@@ -64,10 +66,14 @@ public final class ScoreDemo {
     } catch (IllegalArgumentException e) {
       err.println("score-demo: " + e.getMessage());
       err.println("usage: score-demo DEMO_DIR [--seeds N] [--first-seed S] [--steps N] [--guidance G] [--frames N] "
-          + "[--verbose-cases]");
+          + "[--scheduler NAME] [--verbose-cases]");
       return 2;
     }
-    try (VideoPipeline pipe = VideoPipeline.load(model)) {
+    try (VideoPipeline loaded = VideoPipeline.load(model);
+        VideoPipeline pipe = scheduler == null ? loaded : loaded.withScheduler(scheduler)) {
+      if (scheduler != null) {
+        out.println("score-demo: sampling with " + pipe.schedulerName());
+      }
       Summary s = score(pipe, seeds, firstSeed, steps, guidance, frames, verbose, out);
       return s.right() * 10 >= s.total() * 9 ? 0 : 1;
     }
