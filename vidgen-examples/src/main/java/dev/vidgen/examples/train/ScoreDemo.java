@@ -3,6 +3,7 @@ package dev.vidgen.examples.train;
 import dev.vidgen.api.GenerationRequest;
 import dev.vidgen.api.Video;
 import dev.vidgen.api.VideoPipeline;
+import dev.vidgen.models.modelscope.TextToVideoSDPipeline;
 import dev.vidgen.examples.train.MovingShapes.Subject;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -30,9 +31,9 @@ public final class ScoreDemo {
     int seeds = 3;
     long firstSeed = 0;
     // the demo's settings: a folder loaded by path gets the family's defaults (16 frames, 50 steps), not the demo's
-    int steps = 20;
-    double guidance = 9.0;
-    int frames = 8;
+    int steps = TextToVideoSDPipeline.DEMO_STEPS;
+    double guidance = TextToVideoSDPipeline.DEMO_GUIDANCE;
+    int frames = TextToVideoSDPipeline.DEMO_FRAMES;
     boolean verbose = false;
     String scheduler = null;
     try {

@@ -12,6 +12,7 @@ import dev.vidgen.examples.train.MovingShapes.Clip;
 import dev.vidgen.examples.train.MovingShapes.Subject;
 import dev.vidgen.models.autoencoders.AutoencoderKL;
 import dev.vidgen.models.autoencoders.AutoencoderKLConfig;
+import dev.vidgen.models.modelscope.TextToVideoSDPipeline;
 import dev.vidgen.models.modelscope.UNet3DConditionModel;
 import dev.vidgen.models.modelscope.UNet3DConfig;
 import dev.vidgen.nn.Ops;
@@ -94,8 +95,10 @@ public final class TrainDemo {
       boolean edgeToEdge, int trailGhosts, boolean headingLight, boolean framePositionInit) {
 
     public static Options defaults(Path out) {
-      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 1e-3, 0.1, 1, true, 20, false, null, 0.0, 500, 0.999, 0.0,
-          false, 0, false, false);
+      // the recipe that made the shipped model (README, "The demo model"); earlier runs without the last four
+      // settings or at learning rate 1e-3 learnt the colour but left the direction to the noise
+      return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 2e-3, 0.1, 1, true, 20, false, null, 3.0, 500, 0.995, 5.0,
+          true, 0, true, true);
     }
   }
 
@@ -131,8 +134,8 @@ public final class TrainDemo {
     } catch (IllegalArgumentException e) {
       err.println("train-demo: " + e.getMessage());
       err.println("usage: train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--batch N] "
-          + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--edge-to-edge] [--trail] "
-          + "[--trail-ghosts N] [--heading-light] [--frame-position-init] "
+          + "[--unet-lr X] [--high-noise-bias B] [--snr-weight-max W] [--ema-decay D] [--[no-]edge-to-edge] "
+          + "[--trail] [--trail-ghosts N] [--[no-]heading-light] [--[no-]frame-position-init] "
           + "[--threads N] [--fp32] [--eval N] [--check-every N] [--overwrite] [--reuse-vae DEMO_DIR]");
       return 2;
     }
@@ -185,10 +188,13 @@ public final class TrainDemo {
         case "--ema-decay" -> emaDecay = Double.parseDouble(value(args, ++i, a));
         case "--snr-weight-max" -> snrWeightMax = Double.parseDouble(value(args, ++i, a));
         case "--edge-to-edge" -> edgeToEdge = true;
+        case "--no-edge-to-edge" -> edgeToEdge = false;
         case "--trail" -> trailGhosts = 3;
         case "--trail-ghosts" -> trailGhosts = Integer.parseInt(value(args, ++i, a));
         case "--heading-light" -> headingLight = true;
+        case "--no-heading-light" -> headingLight = false;
         case "--frame-position-init" -> framePositionInit = true;
+        case "--no-frame-position-init" -> framePositionInit = false;
         case "-h", "--help" -> {
           System.out.println("train-demo --out DIR: trains the embedded demo model from scratch (see README)");
           return null;
@@ -547,7 +553,7 @@ public final class TrainDemo {
 
   /**
    * Samples {@code n} captions (cycling through every colour x direction pair, shapes in turn; DDIM 20 steps,
-   * guidance 9, seeds 1000...) and scores them.
+   * guidance as the demo's default, seeds 1000...) and scores them.
    */
   private Check selfCheck(NDManager root, PreviewSampler sampler, int n, boolean verbose) {
     List<Subject> all = Subject.all();
@@ -558,7 +564,8 @@ public final class TrainDemo {
     for (int i = 0; i < n; i++) {
       // 60 subjects in colour-shape-direction order; step 7 (coprime with 60) visits every pair in turn
       Subject s = all.get((i * 7) % all.size());
-      float[] frames = sampler.sample(root, s.caption(), 1000 + i, 20, 9.0);
+      float[] frames = sampler.sample(root, s.caption(), 1000 + i, TextToVideoSDPipeline.DEMO_STEPS,
+          TextToVideoSDPipeline.DEMO_GUIDANCE);
       MotionScore.Result r = MotionScore.score(frames, arch.frames(), arch.size(), arch.size(), s.colour(),
           s.direction());
       right += r.right() ? 1 : 0;
@@ -691,12 +698,14 @@ public final class TrainDemo {
     option(c, "--high-noise-bias", o.highNoiseBias(), d.highNoiseBias());
     option(c, "--snr-weight-max", o.snrWeightMax(), d.snrWeightMax());
     option(c, "--ema-decay", o.emaDecay(), d.emaDecay());
-    flag(c, "--edge-to-edge", o.edgeToEdge());
+    flag(c, "--edge-to-edge", o.edgeToEdge(), d.edgeToEdge());
     option(c, "--trail-ghosts", o.trailGhosts(), d.trailGhosts());
-    flag(c, "--heading-light", o.headingLight());
-    flag(c, "--frame-position-init", o.framePositionInit());
+    flag(c, "--heading-light", o.headingLight(), d.headingLight());
+    flag(c, "--frame-position-init", o.framePositionInit(), d.framePositionInit());
     option(c, "--threads", o.threads(), d.threads());
-    flag(c, "--fp32", !o.fp16());
+    if (!o.fp16()) {
+      c.append(" --fp32");
+    }
     option(c, "--reuse-vae", o.reuseVae(), null);
     return c.toString();
   }
@@ -708,9 +717,10 @@ public final class TrainDemo {
     }
   }
 
-  private static void flag(StringBuilder c, String name, boolean on) {
-    if (on) {
-      c.append(' ').append(name);
+  /** Appends {@code --name} or {@code --no-name} unless the setting is the default. */
+  private static void flag(StringBuilder c, String name, boolean on, boolean dflt) {
+    if (on != dflt) {
+      c.append(' ').append(on ? name : "--no-" + name.substring(2));
     }
   }
 
@@ -735,14 +745,19 @@ public final class TrainDemo {
         "- shape: circle, square, triangle",
         "- direction: left, right, up, down",
         "",
-        String.format(Locale.ROOT, "It makes %d frames of %dx%d pixels (8 fps). Use DDIM with about 20 steps and "
-            + "guidance 9.", arch.frames(), arch.size(), arch.size()),
+        String.format(Locale.ROOT, "It makes %d frames of %dx%d pixels (8 fps). Use DDIM with %d steps and "
+            + "guidance %s (vidgen's defaults for `demo`).", arch.frames(), arch.size(), arch.size(),
+            TextToVideoSDPipeline.DEMO_STEPS, TextToVideoSDPipeline.DEMO_GUIDANCE),
         "",
         "## Training data",
         "",
-        "Synthetic clips (`MovingShapes`): one flat-coloured shape (radius 4-6 px) moving in a straight line at",
-        "2-3 px per frame across a dark neutral background (plain or a soft gradient), 4x4 anti-aliased.",
-        "Nothing else: no real images or video.",
+        "Synthetic clips (`MovingShapes`): one flat-coloured shape (radius 4-6 px) moving in a straight line "
+            + (o.edgeToEdge() ? "across the whole frame, from touching one side to touching the other," : "at 2-3 px "
+            + "per frame"),
+        (o.headingLight() ? "over a dark neutral background that brightens towards the heading"
+            : "over a dark neutral background (plain or a soft gradient)")
+            + (o.trailGhosts() > 0 ? ", with a fading trail of " + o.trailGhosts() + " ghost copies behind it" : "")
+            + ", 4x4 anti-aliased. Nothing else: no real images or video.",
         "",
         "## Training",
         "",
@@ -754,8 +769,8 @@ public final class TrainDemo {
             vaeSeconds, unetSeconds, o.threads()),
         "- command: `" + commandLine(o) + "`",
         check == null ? "- no self-check was run (`--eval 0`)." : String.format(Locale.ROOT, "- self-check right "
-            + "after training (%d captions, every colour x direction pair, DDIM 20 steps, guidance 9): %s.",
-            check.total(), check),
+            + "after training (%d captions, every colour x direction pair, DDIM %d steps, guidance %s): %s.",
+            check.total(), TextToVideoSDPipeline.DEMO_STEPS, TextToVideoSDPipeline.DEMO_GUIDANCE, check),
         String.format(Locale.ROOT, "- objective: epsilon prediction, scaled-linear betas 0.00085-0.012 over 1000 "
             + "steps (ModelScope's); timesteps drawn as floor(1000 u^(1/(1+b))) with b = %g (0 is uniform), the "
             + "empty caption 10%% of the time; squared errors weighted by clamp(1/SNR, 1, %g) (0: unweighted).",

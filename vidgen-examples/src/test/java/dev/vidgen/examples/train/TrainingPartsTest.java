@@ -143,11 +143,13 @@ class TrainingPartsTest {
   @Test
   void recordedCommandLineParsesBackToTheSameOptions() {
     String[] args = {"--out", "/tmp/d", "--seed", "7", "--unet-steps", "1800", "--high-noise-bias", "1.0",
-        "--ema-decay", "0.995", "--heading-light", "--trail-ghosts", "5", "--edge-to-edge", "--threads", "2", "--frame-position-init"};
+        "--ema-decay", "0.999", "--heading-light", "--trail-ghosts", "5", "--no-edge-to-edge", "--threads", "2",
+        "--no-frame-position-init", "--unet-lr", "1e-3", "--snr-weight-max", "0"};
     TrainDemo.Options o = TrainDemo.parse(args);
     String line = TrainDemo.commandLine(o);
-    assertEquals("vidgen train-demo --out /tmp/d --seed 7 --unet-steps 1800 --high-noise-bias 1.0 --ema-decay 0.995"
-        + " --edge-to-edge --trail-ghosts 5 --heading-light --frame-position-init --threads 2", line);
+    assertEquals("vidgen train-demo --out /tmp/d --seed 7 --unet-steps 1800 --unet-lr 0.001 --high-noise-bias 1.0"
+        + " --snr-weight-max 0.0 --ema-decay 0.999 --no-edge-to-edge --trail-ghosts 5 --no-frame-position-init"
+        + " --threads 2", line);
     String[] back = line.substring("vidgen train-demo ".length()).split(" ");
     assertEquals(o, TrainDemo.parse(back));
     assertEquals("vidgen train-demo --out x", TrainDemo.commandLine(TrainDemo.parse(new String[] {"--out", "x"})));
