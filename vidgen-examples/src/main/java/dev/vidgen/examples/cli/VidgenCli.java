@@ -348,8 +348,8 @@ public final class VidgenCli {
         vidgen models                 list the models and their aliases
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]
-                                      train the embedded demo model from scratch (about half an hour on 2 cores)
-        vidgen score-demo DIR [--seeds N] [--steps N] [--guidance G] [--frames N]
+                                      train the embedded demo model from scratch (29 min with --threads 2 on 2 cores)
+        vidgen score-demo DIR [--seeds N] [--steps N] [--guidance G] [--frames N] [--scheduler NAME]
                                       score a demo model on all 60 captions (colour and direction right?)
         --verbose                     print stack traces
       """;

@@ -95,7 +95,7 @@ public final class TrainDemo {
       boolean edgeToEdge, int trailGhosts, boolean headingLight, boolean framePositionInit) {
 
     public static Options defaults(Path out) {
-      // the recipe that made the shipped model (README, "The demo model"); earlier runs without the last four
+      // the recipe that made the shipped model (README, under "The command line"); earlier runs without the last four
       // settings or at learning rate 1e-3 learnt the colour but left the direction to the noise
       return new Options(out, 0, 1500, 32, 1e-3, 3000, 8, 2e-3, 0.1, 1, true, 20, false, null, 3.0, 500, 0.995, 5.0,
           true, 0, true, true);

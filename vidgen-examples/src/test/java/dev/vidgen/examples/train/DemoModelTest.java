@@ -14,7 +14,6 @@ import dev.vidgen.examples.train.MovingShapes.Subject;
 import dev.vidgen.models.modelscope.ModelScopeProvider;
 import dev.vidgen.models.modelscope.TextToVideoSDPipeline;
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,9 +37,9 @@ class DemoModelTest {
 
   @BeforeAll
   static void locate() {
-    URL index = ModelScopeProvider.class.getResource(RESOURCE + "/model_index.json");
     // Until the trained folder is committed (issue 6) there is nothing to judge; once it is, this runs and must pass.
-    assumeTrue(index != null, "the demo model is not in the modelscope module's resources yet (" + RESOURCE
+    assumeTrue(ModelScopeProvider.demoShipped(), "the demo model is not in the modelscope module's resources yet ("
+        + RESOURCE
         + "); train it with `vidgen train-demo --out vidgen-models/vidgen-model-modelscope/src/main/resources"
         + RESOURCE + "`");
     // the folder as users get it: unpacked from the jar (or the classes folder) by the provider
