@@ -159,9 +159,11 @@ class HubDownloadTest {
         && r.path().endsWith(sha)).toList();
     assertEquals(2, gets.size(), "one cut GET, one resumed: " + gets);
     assertEquals(null, gets.get(0).range());
-    assertEquals("bytes=" + (size / 2) + "-", gets.get(1).range());
+    // the server closed after size/2 bytes; what reached the client before the close is where it resumes
+    long resumedAt = Long.parseLong(gets.get(1).range().replaceAll("bytes=(\\d+)-", "$1"));
+    assertTrue(resumedAt > 0 && resumedAt <= size / 2, gets.get(1).range());
     assertTrue(events.stream().anyMatch(e -> e.kind() == DownloadEvent.Kind.RETRYING && UNET.equals(e.file())
-        && e.message().contains("Range: bytes=" + (size / 2) + "-")), events.toString());
+        && e.message().contains("Range: bytes=" + resumedAt + "-")), events.toString());
   }
 
   @Test

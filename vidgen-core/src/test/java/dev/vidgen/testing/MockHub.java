@@ -99,6 +99,9 @@ public final class MockHub implements AutoCloseable {
   private volatile long slowChunkMillis;
 
   public MockHub() {
+    // The JDK server leaves Nagle on by default: its small header and body writes then wait ~40 ms for delayed ACKs,
+    // which made every loopback request cost 50 ms. Read once, when the server classes first load.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     try {
       InetAddress loopback = InetAddress.getByName("127.0.0.1");
       hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -348,6 +351,7 @@ public final class MockHub implements AutoCloseable {
     while (!cdn.isClosed()) {
       try {
         Socket socket = cdn.accept();
+        socket.setTcpNoDelay(true);
         pool.execute(() -> serveCdn(socket));
       } catch (IOException e) {
         return; // closed

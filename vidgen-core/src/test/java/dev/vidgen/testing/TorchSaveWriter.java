@@ -138,6 +138,39 @@ public final class TorchSaveWriter {
     writeZip(file, entries);
   }
 
+  /**
+   * Copies a diffusers folder, writing every {@code *.safetensors} as the {@code torch.save} file of the same tensors
+   * ({@code diffusion_pytorch_model.bin}, or {@code pytorch_model.bin} for transformers' {@code model.safetensors}),
+   * in the given layout.
+   */
+  public static void binTwin(Path src, Path dst, Layout layout) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(src)) {
+      for (Path f : files.toList()) {
+        Path rel = src.relativize(f);
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(dst.resolve(rel.toString()));
+          continue;
+        }
+        String name = f.getFileName().toString();
+        if (!name.endsWith(".safetensors")) {
+          Files.copy(f, dst.resolve(rel.toString()));
+          continue;
+        }
+        TorchSaveWriter w = new TorchSaveWriter().layout(layout).asParameters(layout == Layout.TRANSPOSED);
+        try (dev.vidgen.weights.SafetensorsFile st = dev.vidgen.weights.SafetensorsFile.open(f)) {
+          for (dev.vidgen.weights.TensorInfo t : st.tensors().values()) {
+            ByteBuffer b = st.map(t);
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            w.put(t.name(), t.dtype(), t.shape(), bytes);
+          }
+        }
+        String stem = name.substring(0, name.length() - ".safetensors".length());
+        w.write(dst.resolve(rel.toString()).resolveSibling((stem.equals("model") ? "pytorch_model" : stem) + ".bin"));
+      }
+    }
+  }
+
   /** Writes a zip of stored (uncompressed) entries, as torch.save does. */
   public static void writeZip(Path file, Map<String, byte[]> entries) throws IOException {
     try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
