@@ -67,17 +67,18 @@ public final class Hub {
       return cached;
     }
     HubHttp.RepoInfo info;
+    Path cachedBefore = cache.cachedSnapshot(ref);
     try {
-      info = http.revision(ref, events(ref, null));
+      // with a snapshot to fall back on, an unreachable Hub is not waited for (as huggingface_hub)
+      info = http.revision(ref, events(ref, null), cachedBefore != null ? 0 : config.maxRetries());
     } catch (HubHttp.UnreachableException e) {
-      Path cached = cache.cachedSnapshot(ref);
-      if (cached == null) {
+      if (cachedBefore == null) {
         throw e;
       }
       emit(ref, null, DownloadEvent.Kind.USING_CACHE, 0, -1, 0, Duration.ZERO, "the Hub could not be asked ("
-          + e.getMessage() + "); using the cached snapshot " + cached.getFileName());
-      beforeWeights.accept(cached);
-      return cached;
+          + e.getMessage() + "); using the cached snapshot " + cachedBefore.getFileName());
+      beforeWeights.accept(cachedBefore);
+      return cachedBefore;
     }
     String commit = info.sha();
     cache.writeRef(ref, commit);

@@ -105,11 +105,15 @@ final class HubHttp {
 
   // ---- requests -------------------------------------------------------------------------------------------------
 
-  /** {@code GET /api/models/{repo}/revision/{rev}}: the commit and the file list. */
-  RepoInfo revision(RepoRef ref, Events events) {
+  /**
+   * {@code GET /api/models/{repo}/revision/{rev}}: the commit and the file list.
+   *
+   * @param retries how often to retry after connection errors, 429 and 5xx (0 when a cached copy can stand in)
+   */
+  RepoInfo revision(RepoRef ref, Events events, int retries) {
     URI url = URI.create(cfg.endpoint() + "/api/models/" + ref.repo() + "/revision/" + encode(ref.revision()));
     HttpResponse<byte[]> r = sendFollowingRelative(url, "GET", HttpResponse.BodyHandlers.ofByteArray(), ref, null,
-        events);
+        events, retries);
     if (r.statusCode() != 200) {
       throw error(r, ref, null, true);
     }
@@ -141,7 +145,7 @@ final class HubHttp {
   FileMeta head(RepoRef ref, String commit, String file, Events events) {
     URI url = resolveUrl(ref, commit, file);
     HttpResponse<Void> r = sendFollowingRelative(url, "HEAD", HttpResponse.BodyHandlers.discarding(), ref, file,
-        events);
+        events, cfg.maxRetries());
     int code = r.statusCode();
     if (code >= 400 || code < 200) {
       throw error(r, ref, file, false);
@@ -390,10 +394,10 @@ final class HubHttp {
 
   /** Sends with retries, following redirects only to the same host (a renamed repository), as huggingface_hub. */
   private <T> HttpResponse<T> sendFollowingRelative(URI url, String method, HttpResponse.BodyHandler<T> handler,
-      RepoRef ref, String file, Events events) {
+      RepoRef ref, String file, Events events, int retries) {
     URI target = url;
     for (int hop = 0; ; hop++) {
-      HttpResponse<T> r = sendWithRetries(request(target, method).build(), handler, ref, file, events);
+      HttpResponse<T> r = sendWithRetries(request(target, method).build(), handler, ref, file, events, retries);
       String loc = r.headers().firstValue("Location").orElse(null);
       if (r.statusCode() >= 300 && r.statusCode() < 400 && loc != null && hop < 5) {
         URI next = target.resolve(loc);
@@ -407,7 +411,7 @@ final class HubHttp {
   }
 
   private <T> HttpResponse<T> sendWithRetries(HttpRequest req, HttpResponse.BodyHandler<T> handler, RepoRef ref,
-      String file, Events events) {
+      String file, Events events, int retries) {
     for (int attempt = 0; ; attempt++) {
       String problem;
       String retryAfter = null;
@@ -420,7 +424,7 @@ final class HubHttp {
         }
         problem = "HTTP " + code;
         retryAfter = r.headers().firstValue("Retry-After").orElse(null);
-        if (attempt >= cfg.maxRetries()) {
+        if (attempt >= retries) {
           throw new UnreachableException(ref + (file == null ? "" : ": " + file) + ": " + strip(req.uri())
               + " answered " + problem + " " + (attempt + 1) + " times; the Hub may be down or rate-limiting, try "
               + "again later", null);
@@ -428,14 +432,14 @@ final class HubHttp {
       } catch (IOException e) {
         problem = describe(e);
         cause = e;
-        if (attempt >= cfg.maxRetries()) {
+        if (attempt >= retries) {
           throw new UnreachableException(ref + (file == null ? "" : ": " + file) + ": cannot reach " + cfg.endpoint()
               + " (" + problem + ", " + (attempt + 1) + " attempts). Check the connection and HF_ENDPOINT, or set "
               + "HF_HUB_OFFLINE=1 to use only the cache.", cause);
         }
       }
       events.emit(DownloadEvent.Kind.RETRYING, 0, -1, 0, Duration.ZERO, problem + " from " + strip(req.uri())
-          + "; retry " + (attempt + 1) + " of " + cfg.maxRetries());
+          + "; retry " + (attempt + 1) + " of " + retries);
       pause(attempt, retryAfter);
     }
   }

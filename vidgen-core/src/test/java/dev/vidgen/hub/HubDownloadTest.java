@@ -260,6 +260,8 @@ class HubDownloadTest {
     events.clear();
     assertEquals(snap, snapshotOf(hub(), REPO), "a complete cached snapshot serves while the Hub is down");
     assertTrue(events.stream().anyMatch(e -> e.kind() == DownloadEvent.Kind.USING_CACHE));
+    assertTrue(events.stream().noneMatch(e -> e.kind() == DownloadEvent.Kind.RETRYING),
+        "with a cached snapshot, a down Hub is not waited for: " + events);
     DownloadException down = assertThrows(DownloadException.class, () -> snapshotOf(new Hub(HubConfig
         .fromEnvironment(env(), tmp).withRetries(1, Duration.ofMillis(1))), "someone/other"));
     assertTrue(down.getMessage().contains("answered HTTP 503 2 times"), down.getMessage());
