@@ -108,7 +108,8 @@ public final class HubCache {
         return;
       }
       Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), ".ref", ".tmp");
+      // beside refs/, not in it: Python's cache scan would read a leftover temp file there as a ref
+      Path tmp = Files.createTempFile(repoDir(ref), "tmp_ref_", "");
       Files.writeString(tmp, commit); // huggingface_hub writes the hash without a newline
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
