@@ -405,8 +405,12 @@ public final class MockHub implements AutoCloseable {
     }
     String sha = path.substring(path.lastIndexOf('/') + 1);
     byte[] body = blobsBySha256.get(sha);
-    if (body == null || query == null || !method.equals("GET")) {
-      head(out, 403, 0, Map.of()); // unsigned, unknown or not a GET
+    if (body == null || query == null || !method.equals("GET") && !method.equals("HEAD")) {
+      head(out, 403, 0, Map.of()); // unsigned, unknown or not a GET/HEAD
+      return false;
+    }
+    if (method.equals("HEAD")) { // newer huggingface_hub versions HEAD the CDN location too
+      head(out, 200, body.length, Map.of());
       return false;
     }
     if (corrupt.contains(sha)) {
