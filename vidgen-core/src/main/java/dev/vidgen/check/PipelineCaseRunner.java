@@ -24,12 +24,26 @@ import java.util.Map;
  * reference.json}, {@code reference.safetensors}) through the public API and compares every stage our pipeline
  * records with the reference: token ids exactly, frames within 1e-4 absolute, every other stage within {@code 1e-4
  * × max(1, max|reference|)}.
+ *
+ * <p>One widening, measured from the reference itself: where {@code reference.json} records that diffusers' own
+ * float32 result of a stage is farther than that from its float64 run ({@code
+ * tolerances.float64_vs_float32_max_abs_diff}), the stage may differ by {@link #OWN_ROUNDING_FACTOR} times that
+ * distance. Such stages are sums of large, nearly cancelling terms: Stable Video Diffusion's first Euler step
+ * computes {@code sample + derivative · dt} with terms in the thousands (sigma_max 700) and a result of a few units,
+ * so one float32 rounding step of the terms (2.4e-4 at 3000) is already above 1e-4 × max|result|. Elsewhere the
+ * recorded distance is ~1e-6 and the rule above decides.
  */
 public final class PipelineCaseRunner {
   /** Tolerance of intermediate stages, relative to the reference's magnitude. */
   public static final double STAGE_REL_TOL = 1e-4;
   /** Absolute tolerance of the final frames (values in [0, 1]). */
   public static final double FRAMES_ABS_TOL = 1e-4;
+  /**
+   * Multiple of the reference's own float32-vs-float64 distance a stage may differ by, where that is the larger bound
+   * (the fixtures' note: "the scale of differences to expect from another correct float32 implementation (allow a
+   * few x this)").
+   */
+  public static final double OWN_ROUNDING_FACTOR = 3.0;
 
   private PipelineCaseRunner() {}
 
@@ -124,9 +138,20 @@ public final class PipelineCaseRunner {
     // (reference.json: initial_noise, call.generator). --from-seed draws the latents from the seed here, the way
     // the reference did, instead of reading them, so the check proves seed-for-seed equality of the noise.
     // Families that pack latents (LTX) record the noise as drawn in latents.initial_unpacked.
-    HostTensor drawnShape = expected.getOrDefault("latents.initial_unpacked", recorded);
-    rb.initialLatents(fromSeed ? drawFromSeed(seed, drawnShape.shape()) : recorded);
-    rb.seed(seed + 1);
+    if (ref.has("generator_replay")) {
+      // Cases of pipelines that cannot take latents= (LTX image-to-video in v0.32.2): the pipeline's own generator,
+      // manual_seed(seed), makes every draw in the order generator_replay.draws lists, and latents.initial is what
+      // prepare_latents returned (the start of the loop). --from-seed lets the pipeline draw everything itself;
+      // otherwise the loop starts from the recorded latents.initial, and the draws before it still come from seed.
+      rb.seed(seed);
+      if (!fromSeed) {
+        rb.initialLatents(recorded);
+      }
+    } else {
+      HostTensor drawnShape = expected.getOrDefault("latents.initial_unpacked", recorded);
+      rb.initialLatents(fromSeed ? drawFromSeed(seed, drawnShape.shape()) : recorded);
+      rb.seed(seed + 1);
+    }
     Map<String, HostTensor> actual = new LinkedHashMap<>();
     rb.recorder((stage, value) -> actual.put(stage, value));
     VideoPipeline.Builder b = builder != null ? builder : VideoPipeline.builder();
@@ -139,17 +164,31 @@ public final class PipelineCaseRunner {
     } catch (UnsupportedModelException e) {
       throw new CaseException(e.getMessage());
     }
+    Map<String, Double> ownRounding = float64Distances(ref);
+    // the stages that are raw generator draws, equal bit for bit when drawn from the seed
+    java.util.function.Predicate<String> exactDraws;
+    if (ref.has("generator_replay")) {
+      java.util.Set<String> draws = new java.util.HashSet<>();
+      ref.getAsJsonObject("generator_replay").getAsJsonArray("draws").forEach(d -> draws.add(d.getAsString()));
+      exactDraws = draws::contains;
+    } else {
+      exactDraws = stage -> stage.startsWith("latents.initial");
+    }
     List<Comparison> out = new ArrayList<>();
     for (Map.Entry<String, HostTensor> e : actual.entrySet()) {
       HostTensor exp = expected.get(e.getKey());
       if (exp == null) {
         continue; // a stage the reference did not record
       }
-      if (fromSeed && e.getKey().startsWith("latents.initial")) {
+      if (fromSeed && exactDraws.test(e.getKey())) {
         out.add(Comparison.of(e.getKey(), exp, e.getValue(), 0.0)); // seed-for-seed: bit-exact
         continue;
       }
-      out.add(Comparison.of(e.getKey(), exp, e.getValue(), tolerance(e.getKey(), exp)));
+      double tol = tolerance(e.getKey(), exp);
+      if (tol > 0 && ownRounding.containsKey(e.getKey())) {
+        tol = Math.max(tol, OWN_ROUNDING_FACTOR * ownRounding.get(e.getKey()));
+      }
+      out.add(Comparison.of(e.getKey(), exp, e.getValue(), tol));
     }
     if (out.isEmpty()) {
       throw new CaseException(caseDir + ": the pipeline recorded no stage that reference.safetensors holds");
@@ -162,6 +201,23 @@ public final class PipelineCaseRunner {
       NDArray noise = new TorchGenerator(seed).randn(m, new Shape(shape));
       return new HostTensor(shape, noise.toFloatArray());
     }
+  }
+
+  /** {@code tolerances.float64_vs_float32_max_abs_diff} of reference.json: stage -> distance (empty if absent). */
+  static Map<String, Double> float64Distances(JsonObject ref) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (ref.has("tolerances") && ref.get("tolerances").isJsonObject()) {
+      JsonObject t = ref.getAsJsonObject("tolerances");
+      if (t.has("float64_vs_float32_max_abs_diff") && t.get("float64_vs_float32_max_abs_diff").isJsonObject()) {
+        for (Map.Entry<String, com.google.gson.JsonElement> e
+            : t.getAsJsonObject("float64_vs_float32_max_abs_diff").entrySet()) {
+          if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()) {
+            out.put(e.getKey(), e.getValue().getAsDouble());
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** The tolerance of a stage: ids exact, frames absolute, the rest relative to the reference magnitude. */

@@ -122,18 +122,23 @@ public final class AutoencoderKLLTXVideo implements dev.vidgen.spi.LatentDecoder
     return moments.get(":, :" + c);
   }
 
+  /** {@code DiagonalGaussianDistribution(moments).std}: {@code exp(0.5·clamp(logvar, -30, 20))} of the second half. */
+  public static NDArray std(NDArray moments) {
+    return Scopes.keep(() -> {
+      long c = moments.getShape().get(1) / 2;
+      return moments.get(":, " + c + ":").clip(-30f, 20f).mul(0.5f).exp();
+    });
+  }
+
   /**
-   * {@code DiagonalGaussianDistribution(moments).sample(generator)}: {@code mean + exp(0.5·clamp(logvar, -30, 20))
-   * · ε}, with ε drawn from {@code generator} in the moments' half shape.
+   * {@code DiagonalGaussianDistribution(moments).sample(generator)}: {@code mean + std · ε}, with ε drawn from
+   * {@code generator} in the moments' half shape.
    */
   public static NDArray sample(NDArray moments, NoiseSource generator) {
     return Scopes.keep(() -> {
-      long c = moments.getShape().get(1) / 2;
-      NDArray mean = moments.get(":, :" + c);
-      NDArray logvar = moments.get(":, " + c + ":").clip(-30f, 20f);
-      NDArray std = logvar.mul(0.5f).exp();
+      NDArray mean = mode(moments);
       NDArray eps = generator.randn(moments.getManager(), mean.getShape()).toType(mean.getDataType(), false);
-      return mean.add(std.mul(eps));
+      return mean.add(std(moments).mul(eps));
     });
   }
 }

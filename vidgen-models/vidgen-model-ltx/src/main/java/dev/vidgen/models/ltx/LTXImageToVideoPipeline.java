@@ -40,16 +40,16 @@ import java.util.Arrays;
  * latent frames {@code 1:} only, so the first latent frame stays the image's latents; guidance and decoding are
  * those of {@link LTXPipeline}, whose components this recipe shares.
  *
- * <p><b>Numeric parity with diffusers is unverified</b> for this recipe: there is no diffusers reference fixture for
- * image-to-video. What the tests prove is the recipe's own invariants (the first latent frame equals the encoded
- * image's latents after every step, the per-token timesteps are exactly {@code t · (1 − mask)}, the image
- * preprocessing on hand-computed values) and that the components it shares with the text-to-video recipe are at
- * parity with diffusers on {@code fixtures/ltx-tiny}.
+ * <p>Parity with diffusers is measured on {@code fixtures/ltx-i2v-tiny} and the sweep in {@code
+ * fixtures/sweeps/ltx-i2v} ({@code LTXSweepParityTest}): every stage from the preprocessed image to the frames,
+ * seed for seed. The generator's draws come in diffusers' order: the encoder sample's noise, the latent noise, then
+ * (0.9.1 with {@code decode_noise_scale}) the decode noise.
  *
- * <p>{@link GenerationRequest#initialLatents()}, when given, must be the unpacked noise {@code [1, C, F, H, W]}: it
- * replaces the noise {@code prepare_latents} draws, and the image still conditions the first frame (diffusers'
- * own {@code latents=} path of v0.32.2 skips the image and builds an unsqueezed mask that the transformer cannot
- * take).
+ * <p>{@link GenerationRequest#initialLatents()}, when given, is either the unpacked noise {@code [1, C, F, H, W]}
+ * that replaces the noise {@code prepare_latents} draws (the image still conditions the first frame), or {@code
+ * prepare_latents}' packed result {@code [1, seq, C]}, the start of the loop (how {@code vidgen check} replays a
+ * reference; the latent noise is then drawn and dropped so that later draws keep their place). diffusers v0.32.2's
+ * own {@code latents=} argument cannot serve: it skips the image and builds a mask the transformer cannot take.
  */
 public final class LTXImageToVideoPipeline extends PipelineBase<LTXPipeline.Components> {
   LTXImageToVideoPipeline(LTXPipeline.Components c, Scheduler scheduler, boolean owner) {
@@ -83,10 +83,13 @@ public final class LTXImageToVideoPipeline extends PipelineBase<LTXPipeline.Comp
         + "patch_size_t 1 (diffusers' conditioning mask is per token), got %s and %s in transformer/config.json",
         g.patchSize(), g.patchSizeT());
     HostTensor given = req.initialLatents();
+    Shape packedShape = new Shape(1, (long) g.numFrames() * g.height() * g.width(), c.vae().config().latentChannels());
     if (given != null) {
-      checkArgument(Arrays.equals(given.shape(), g.unpackedShape().getShape()), "initialLatents have shape %s; "
-          + "for image-to-video they are the noise of prepare_latents, %s ([batch, channels, latent frames, "
-          + "height, width])", Arrays.toString(given.shape()), g.unpackedShape());
+      checkArgument(Arrays.equals(given.shape(), g.unpackedShape().getShape())
+          || Arrays.equals(given.shape(), packedShape.getShape()), "initialLatents have shape %s; for "
+          + "image-to-video they are either the noise prepare_latents draws, %s ([batch, channels, latent frames, "
+          + "height, width]), or prepare_latents' packed result, %s ([batch, tokens, channels])",
+          Arrays.toString(given.shape()), g.unpackedShape(), packedShape);
     }
     Recorder rec = new Recorder(req.recorder());
     long t0 = System.nanoTime();
@@ -176,23 +179,42 @@ public final class LTXImageToVideoPipeline extends PipelineBase<LTXPipeline.Comp
   static Conditioned prepareLatents(LTXPipeline.Components c, NDManager run, NDArray image, LatentGrid g,
       TorchGenerator generator, HostTensor givenNoise, Recorder rec) {
     Shape shape = g.unpackedShape(); // (B, C, F, H, W)
-    NDArray moments = c.vae().encode(image.expandDims(2)); // (1, 2C, 1, H, W)
-    NDArray initLatents = AutoencoderKLLTXVideo.sample(moments, (m, sh) -> generator.randn(m, sh))
-        .toType(DataType.FLOAT32, false); // (1, C, 1, H, W)
-    rec.record("vae.encode.latents", initLatents);
+    NDArray encodeInput = image.expandDims(2); // (1, 3, 1, H, W): a one-frame video
+    rec.record("vae.encode.input", encodeInput);
+    NDArray moments = c.vae().encode(encodeInput); // (1, 2C, 1, H, W)
+    // retrieve_latents(sample_mode="sample"): latent_dist.sample(generator), the generator's first draw
+    NDArray mean = AutoencoderKLLTXVideo.mode(moments);
+    NDArray std = AutoencoderKLLTXVideo.std(moments);
+    rec.record("vae.encode.mean", mean);
+    rec.record("vae.encode.std", std);
+    NDArray encodeNoise = generator.randn(run, mean.getShape()).toType(mean.getDataType(), false);
+    rec.record("vae.encode.noise", encodeNoise);
+    NDArray initLatents = mean.add(std.mul(encodeNoise)).toType(DataType.FLOAT32, false); // (1, C, 1, H, W)
+    rec.record("vae.encode.sample", initLatents);
     initLatents = LTXPipeline.normalizeLatents(initLatents, c.vae().latentsMean(), c.vae().latentsStd(), 1.0);
     rec.record("image.latents", initLatents);
     initLatents = initLatents.repeat(2, g.numFrames()); // (1, C, F, H, W)
     float[] mask = new float[g.numFrames() * g.height() * g.width()];
     Arrays.fill(mask, 0, g.height() * g.width(), 1f); // conditioning_mask[:, :, 0] = 1
     NDArray conditioningMask = run.create(mask, new Shape(1, 1, g.numFrames(), g.height(), g.width()));
-    NDArray noise = givenNoise != null ? run.create(givenNoise.data(), shape) : generator.randn(run, shape);
-    rec.record("latents.initial_unpacked", noise);
-    // init_latents * conditioning_mask + noise * (1 - conditioning_mask)
-    NDArray latents = initLatents.mul(conditioningMask).add(noise.mul(conditioningMask.neg().add(1f)));
+    rec.record("conditioning_mask.unpacked", conditioningMask);
     NDArray packedMask = LTXPipeline.packLatents(conditioningMask, 1, 1).squeeze(-1); // (1, seq)
-    NDArray packed = LTXPipeline.packLatents(latents, 1, 1); // (1, seq, C)
-    rec.record("latents.conditioning_mask", packedMask);
+    rec.record("conditioning_mask", packedMask);
+    boolean givenPacked = givenNoise != null && givenNoise.shape().length == 3;
+    NDArray packed;
+    if (givenPacked) {
+      // the caller gives the start of the loop itself (prepare_latents' result); the noise is still drawn, and
+      // dropped, so that later draws (0.9.1's decode noise) come from the generator's same position as in diffusers
+      generator.randn(run, shape).close();
+      packed = run.create(givenNoise.data(), new Shape(givenNoise.shape()));
+    } else {
+      NDArray noise = givenNoise != null ? run.create(givenNoise.data(), shape) : generator.randn(run, shape);
+      rec.record("latents.noise", noise);
+      // init_latents * conditioning_mask + noise * (1 - conditioning_mask)
+      NDArray latents = initLatents.mul(conditioningMask).add(noise.mul(conditioningMask.neg().add(1f)));
+      rec.record("latents.initial_unpacked", latents);
+      packed = LTXPipeline.packLatents(latents, 1, 1); // (1, seq, C)
+    }
     rec.record("latents.initial", packed);
     return new Conditioned(packed, packedMask);
   }

@@ -30,10 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link LTXImageToVideoPipeline} on the ltx-tiny model. There is no diffusers reference for image-to-video, so
- * numeric parity with diffusers is NOT checked here; what is checked is what the recipe guarantees by construction
- * (first latent frame = the encoded image after every step, per-token timesteps exactly t·(1−mask)), the image
- * preprocessing against hand-computed values, and end-to-end determinism.
+ * {@link LTXImageToVideoPipeline} on the ltx-tiny model: what the recipe guarantees by construction (first latent
+ * frame = the encoded image after every step, per-token timesteps exactly t·(1−mask)), the image preprocessing
+ * against hand-computed values, and end-to-end determinism. Parity with diffusers is {@link LTXSweepParityTest}'s.
  */
 class LTXImageToVideoPipelineTest {
   private static final Path CASE = Fixtures.caseDir("ltx-tiny");
@@ -149,7 +148,7 @@ class LTXImageToVideoPipelineTest {
       stages = run(p, request().image(testImage()).build());
     }
     int tokensPerFrame = (HEIGHT / 8) * (WIDTH / 8);
-    HostTensor mask = stages.get("latents.conditioning_mask"); // (1, seq)
+    HostTensor mask = stages.get("conditioning_mask"); // (1, seq)
     int seq = 3 * tokensPerFrame;
     assertArrayEquals(new long[] {1, seq}, mask.shape());
     for (int j = 0; j < seq; j++) {
