@@ -5,7 +5,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import ai.djl.Device;
+import dev.vidgen.hub.HubConfig;
 import dev.vidgen.hub.ModelLocator;
+import dev.vidgen.hub.ModelResolver;
 import dev.vidgen.pipeline.EngineSetup;
 import dev.vidgen.spi.GenerationDefaults;
 import dev.vidgen.spi.LoadOptions;
@@ -14,7 +16,6 @@ import dev.vidgen.spi.ModelPipeline;
 import dev.vidgen.spi.ModelProvider;
 import dev.vidgen.spi.ModelRegistry;
 import dev.vidgen.spi.ModelVariant;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,10 +141,17 @@ public final class VideoPipeline implements AutoCloseable {
     private Integer threads;
     private ModelRegistry registry;
     private ModelLocator locator;
+    private HubConfig hub;
+    private String revision;
+    private Boolean offline;
+    private DownloadListener downloadListener;
 
     private Builder() {}
 
-    /** A model id, alias, Hugging Face repository id, or folder path. */
+    /**
+     * A model id or alias ({@code modelscope}), a Hugging Face repository id ({@code org/name} or {@code
+     * org/name@revision}; downloaded into the Hugging Face cache when missing), or a folder path.
+     */
     public Builder model(String idOrPath) {
       checkArgument(idOrPath != null && !idOrPath.isBlank(), "model must be a non-empty id or path");
       this.model = idOrPath;
@@ -197,6 +205,31 @@ public final class VideoPipeline implements AutoCloseable {
       return this;
     }
 
+    /** The Hub and cache to use (default: from the locator's environment, see {@link HubConfig}). */
+    public Builder hub(HubConfig hub) {
+      this.hub = checkNotNull(hub, "hub");
+      return this;
+    }
+
+    /** The repository revision (branch, tag or commit) to load; default {@code main}. */
+    public Builder revision(String revision) {
+      checkArgument(revision != null && !revision.isBlank(), "revision must be a non-empty branch, tag or commit");
+      this.revision = revision;
+      return this;
+    }
+
+    /** True: never contact the Hub, load from the cache only (as {@code HF_HUB_OFFLINE=1}). */
+    public Builder offline(boolean offline) {
+      this.offline = offline;
+      return this;
+    }
+
+    /** Receives progress events while weights download. */
+    public Builder onDownload(DownloadListener listener) {
+      this.downloadListener = checkNotNull(listener, "listener");
+      return this;
+    }
+
     public VideoPipeline build() {
       checkState(model != null || folder != null, "set model(...) or folder(...)");
       EngineSetup.engine();
@@ -210,29 +243,23 @@ public final class VideoPipeline implements AutoCloseable {
           + "binding aborts the JVM when it converts tensors to bfloat16; use FLOAT16 on GPUs");
       ModelRegistry reg = registry != null ? registry : ModelRegistry.installed();
       ModelLocator loc = locator != null ? locator : ModelLocator.system();
+      HubConfig hubConfig = hub != null ? hub : loc.hubConfig();
+      if (offline != null) {
+        hubConfig = hubConfig.withOffline(offline);
+      }
+      if (downloadListener != null) {
+        hubConfig = hubConfig.withListener(downloadListener);
+      }
       Path dir = folder;
       String name = model;
       ModelProvider provider = null;
       ModelVariant chosen = null;
       if (dir == null) {
-        Path asPath = Path.of(model);
-        if (Files.isDirectory(asPath)) {
-          dir = asPath;
-        } else {
-          ModelRegistry.Match m = reg.find(model);
-          if (m == null) {
-            if (model.contains("/") || model.contains(java.io.File.separator)) {
-              throw new ModelNotFoundException("'" + model + "' is neither a folder nor a known model; known models: "
-                  + reg.knownNames());
-            }
-            throw new ModelNotFoundException("unknown model '" + model + "'; known models: " + reg.knownNames()
-                + ", or pass the path of a diffusers folder");
-          }
-          provider = m.provider();
-          ModelVariant v = m.variant();
-          chosen = v;
-          dir = provider instanceof EmbeddedModels e && e.embedded(v) != null ? e.embedded(v)
-              : loc.locate(v.alias(), v.repoIds());
+        ModelResolver.Resolved r = new ModelResolver(reg, loc, hubConfig).resolve(model, revision, variant);
+        dir = r.folder();
+        if (r.match() != null) {
+          provider = r.match().provider();
+          chosen = r.match().variant();
         }
       } else {
         name = folder.toString();

@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.vidgen.nn.LayerNorm;
 import dev.vidgen.nn.Scopes;
-import dev.vidgen.weights.SafetensorsWeights;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class CLIPTextModel implements dev.vidgen.spi.TextEncoder {
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static CLIPTextModel load(Path textEncoderDir, NDManager manager, DataType dtype, String variant) {
     CLIPTextConfig config = CLIPTextConfig.read(textEncoderDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(textEncoderDir, variant, "model")) {
+    try (WeightSource source = ComponentWeights.open(textEncoderDir, variant, "model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       CLIPTextModel model = new CLIPTextModel(config, loader.root());
       loader.finish("CLIPTextModel", KEYS_TO_IGNORE_ON_LOAD);

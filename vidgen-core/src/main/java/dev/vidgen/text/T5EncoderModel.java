@@ -7,9 +7,10 @@ import ai.djl.nn.Activation;
 import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Ops;
 import dev.vidgen.nn.Scopes;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.JsonConfig;
-import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class T5EncoderModel implements dev.vidgen.spi.TextEncoder {
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static T5EncoderModel load(Path dir, NDManager manager, DataType dtype, String variant) {
     T5Config cfg = T5Config.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "model")) {
+    try (WeightSource src = ComponentWeights.open(dir, variant, "model")) {
       WeightLoader loader = new WeightLoader(src, manager, dtype);
       T5EncoderModel m = new T5EncoderModel(cfg, loader.root());
       loader.finish("T5EncoderModel", IGNORED_KEYS);

@@ -10,8 +10,9 @@ import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Scopes;
 import dev.vidgen.spi.ImageEncoder;
 import dev.vidgen.text.CLIPEncoderLayer;
-import dev.vidgen.weights.SafetensorsWeights;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ public final class CLIPVisionModelWithProjection implements ImageEncoder {
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static CLIPVisionModelWithProjection load(Path dir, NDManager manager, DataType dtype, String variant) {
     CLIPVisionConfig config = CLIPVisionConfig.read(dir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(dir, variant, "model")) {
+    try (WeightSource source = ComponentWeights.open(dir, variant, "model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       CLIPVisionModelWithProjection model = new CLIPVisionModelWithProjection(config, loader.root());
       loader.finish("CLIPVisionModelWithProjection", KEYS_TO_IGNORE);

@@ -161,13 +161,19 @@ class SafetensorsFileTest {
   }
 
   @Test
-  void pickleOnlyFolderSaysHowToConvert() throws IOException {
+  void pickleOnlyFolderIsReadByComponentWeightsNotAsSafetensors() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("bin"));
-    Files.write(dir.resolve("diffusion_pytorch_model.bin"), new byte[] {0});
+    new dev.vidgen.testing.TorchSaveWriter().putFloat32("w", new long[] {1}, new float[] {1})
+        .write(dir.resolve("diffusion_pytorch_model.bin"));
     WeightsException e = assertThrows(WeightsException.class,
         () -> SafetensorsWeights.openComponent(dir, null, "diffusion_pytorch_model"));
-    assertTrue(e.getMessage().contains(".bin") && e.getMessage().contains("safe_serialization=True"),
+    assertTrue(e.getMessage().contains("diffusion_pytorch_model.bin") && e.getMessage().contains("ComponentWeights"),
         e.getMessage());
+    Files.write(dir.resolve("diffusion_pytorch_model.bin"), new byte[] {0});
+    WeightsException garbage = assertThrows(WeightsException.class,
+        () -> ComponentWeights.open(dir, null, "diffusion_pytorch_model"));
+    assertTrue(garbage.getMessage().contains("diffusion_pytorch_model.bin")
+        && garbage.getMessage().contains("not a torch.save zip archive"), garbage.getMessage());
   }
 
   @Test

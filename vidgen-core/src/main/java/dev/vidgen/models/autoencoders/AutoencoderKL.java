@@ -8,8 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.vidgen.nn.Conv;
 import dev.vidgen.nn.Scopes;
-import dev.vidgen.weights.SafetensorsWeights;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class AutoencoderKL implements dev.vidgen.spi.LatentDecoder {
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static AutoencoderKL load(Path vaeDir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLConfig config = AutoencoderKLConfig.read(vaeDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource source = ComponentWeights.open(vaeDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       AutoencoderKL model = new AutoencoderKL(config, loader.root());
       loader.finish("AutoencoderKL", List.of());

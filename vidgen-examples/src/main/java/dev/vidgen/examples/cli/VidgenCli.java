@@ -9,7 +9,10 @@ import dev.vidgen.api.VideoPipeline;
 import dev.vidgen.check.Comparison;
 import dev.vidgen.check.PipelineCaseRunner;
 import dev.vidgen.check.SchedulerCaseRunner;
+import dev.vidgen.hub.ModelLocator;
+import dev.vidgen.hub.ModelResolver;
 import dev.vidgen.models.modelscope.ModelScopeProvider;
+import dev.vidgen.spi.ModelRegistry;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code vidgen} command: {@code generate}, {@code models}, {@code check}. Exit codes: 0 success, 1 a check
- * failed or generation failed, 2 bad usage or a case that cannot run.
+ * The {@code vidgen} command: {@code generate}, {@code pull}, {@code models}, {@code check}. Exit codes: 0 success,
+ * 1 a check, a download or a generation failed, 2 bad usage or a case that cannot run.
  */
 public final class VidgenCli {
   /**
@@ -33,10 +36,17 @@ public final class VidgenCli {
 
   private final PrintStream out;
   private final PrintStream err;
+  private final ModelLocator locator;
 
   public VidgenCli(PrintStream out, PrintStream err) {
+    this(out, err, ModelLocator.system());
+  }
+
+  /** A command line that resolves models in the environment {@code locator} holds (tests, embedding hosts). */
+  public VidgenCli(PrintStream out, PrintStream err, ModelLocator locator) {
     this.out = out;
     this.err = err;
+    this.locator = locator;
   }
 
   public static void main(String[] args) {
@@ -55,6 +65,7 @@ public final class VidgenCli {
     try {
       return switch (cmd) {
         case "generate" -> generate(rest);
+        case "pull" -> pull(rest);
         case "models" -> models();
         case "check" -> check(rest);
         case "train-demo" -> trainDemo(rest);
@@ -105,7 +116,7 @@ public final class VidgenCli {
   private static final List<String> GENERATE_FLAGS = List.of("--model", "--prompt", "--negative-prompt", "--frames",
       "--height", "--width", "--steps", "--guidance", "--seed", "--fps", "--scheduler", "--image", "--output",
       "--device", "--precision", "--eta", "--threads", "--quality", "--motion-bucket-id", "--noise-aug-strength",
-      "--decode-chunk-size", "--variant", "--scale");
+      "--decode-chunk-size", "--variant", "--scale", "--revision");
 
   private static Map<String, String> parseFlags(List<String> args, List<String> known, List<String> booleans) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -223,7 +234,8 @@ public final class VidgenCli {
     }
     ProgressBar bar = new ProgressBar(err);
     rb.onStep(bar::onStep);
-    VideoPipeline.Builder pb = VideoPipeline.builder().model(model);
+    DownloadProgress downloads = new DownloadProgress(err);
+    VideoPipeline.Builder pb = VideoPipeline.builder().model(model).locator(locator).onDownload(downloads);
     if (f.containsKey("--scheduler")) {
       pb.scheduler(f.get("--scheduler"));
     }
@@ -243,8 +255,19 @@ public final class VidgenCli {
     if (f.containsKey("--quality")) {
       save = save.withQuality(intFlag(f, "--quality"));
     }
+    if (f.containsKey("--revision")) {
+      pb.revision(f.get("--revision"));
+    }
     err.println("loading " + model + " ...");
-    try (VideoPipeline p = pb.build()) {
+    VideoPipeline loaded;
+    try {
+      loaded = pb.build();
+    } catch (IllegalArgumentException e) { // a malformed revision or repository id, a precision the device lacks
+      throw new UsageException(e.getMessage());
+    } finally {
+      downloads.finish();
+    }
+    try (VideoPipeline p = loaded) {
       Video v = p.generate(rb.build());
       bar.finish();
       int scale = fixedScale != null ? fixedScale : autoScale(v.height(), v.width());
@@ -266,6 +289,64 @@ public final class VidgenCli {
   static int autoScale(int height, int width) {
     int side = Math.max(height, width);
     return side >= 256 ? 1 : (256 + side - 1) / side;
+  }
+
+  /**
+   * {@code vidgen pull REPO [--revision R] [--variant V]}: resolves a model as {@code generate} does, downloading what
+   * is missing from the Hub with a progress bar per file, and generates nothing.
+   */
+  private int pull(List<String> args) {
+    List<String> positional = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.startsWith("-")) {
+        flags.add(a);
+        if (!a.contains("=") && i + 1 < args.size()) {
+          flags.add(args.get(++i));
+        }
+      } else {
+        positional.add(a);
+      }
+    }
+    if (positional.size() != 1) {
+      throw new UsageException("pull needs exactly one model: an org/name repository id (optionally @revision) or "
+          + "an alias such as modelscope");
+    }
+    Map<String, String> f = parseFlags(flags, List.of("--revision", "--variant"), List.of());
+    String model = positional.get(0);
+    DownloadProgress downloads = new DownloadProgress(err);
+    ModelResolver.Resolved r;
+    try {
+      r = new ModelResolver(ModelRegistry.installed(), locator, locator.hubConfig().withListener(downloads))
+          .resolve(model, f.get("--revision"), f.get("--variant"));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    } finally {
+      downloads.finish();
+    }
+    long[] sizeAndCount = sizeOf(r.folder());
+    out.printf(Locale.ROOT, "%s: %s (%d files, %s)%n", r.repo() == null ? model : r.repo() + " at commit "
+        + r.folder().getFileName(), r.folder(), sizeAndCount[1], DownloadProgress.bytes(sizeAndCount[0]));
+    return 0;
+  }
+
+  /** Total bytes and number of the files under a folder, following the cache's links. */
+  private static long[] sizeOf(Path folder) {
+    long[] acc = new long[2];
+    try (java.util.stream.Stream<Path> s = Files.walk(folder)) {
+      s.filter(Files::isRegularFile).forEach(p -> {
+        try {
+          acc[0] += Files.size(p);
+          acc[1]++;
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return acc;
   }
 
   private int models() {
@@ -332,7 +413,9 @@ public final class VidgenCli {
 
       usage:
         vidgen generate --prompt TEXT [options] [-o out.mp4]
-            --model ID|ALIAS|FOLDER   model to load (default: demo if shipped, else modelscope-tiny-random)
+            --model ID|ALIAS|FOLDER   model to load (default: demo if shipped, else modelscope-tiny-random); any
+                                      Hugging Face org/name[@revision] is downloaded into the HF cache when missing
+            --revision REV            branch, tag or commit of a Hugging Face repository (default main)
             --negative-prompt TEXT    what to steer away from
             --frames N --height H --width W --steps N --guidance G --seed S --fps N --eta E
             --scheduler NAME          e.g. ddim, dpm++, euler, euler-a
@@ -345,6 +428,10 @@ public final class VidgenCli {
             --quality Q               encoder quality 0..100 (default 80)
             --scale N|auto            enlarge frames N times when writing (nearest neighbour); auto (default)
                                       enlarges videos under 256 px, such as the demo model's 32x32, to 256 px
+        vidgen pull MODEL [--revision R] [--variant V]
+                                      download a model (alias or org/name) into the Hugging Face cache without
+                                      generating; progress per file. HF_TOKEN for gated models, HF_HUB_OFFLINE=1
+                                      to use the cache only, HF_ENDPOINT / HF_HUB_CACHE / HF_HOME as in Python
         vidgen models                 list the models and their aliases
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]

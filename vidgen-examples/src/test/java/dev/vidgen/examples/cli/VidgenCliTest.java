@@ -112,4 +112,49 @@ class VidgenCliTest {
     assertTrue(r.out().contains("modelscope") && r.out().contains("ali-vilab/text-to-video-ms-1.7b")
         && r.out().contains("zeroscope-v2-576w"), r.out());
   }
+
+  @Test
+  void pullDownloadsAModelWithAProgressBarPerFileAndGeneratesNothing(@TempDir Path tmp) throws Exception {
+    try (dev.vidgen.testing.MockHub mock = new dev.vidgen.testing.MockHub()) {
+      dev.vidgen.testing.MockHub.Repo repo = mock.addRepo("someone/tiny-t2v",
+          Fixtures.caseDir("modelscope-tiny").resolve("model"), java.util.Map.of());
+      dev.vidgen.hub.ModelLocator env = new dev.vidgen.hub.ModelLocator(java.util.Map.of("HF_ENDPOINT",
+          mock.endpoint().toString(), "HF_HUB_CACHE", tmp.resolve("cache").toString()), tmp);
+      Result r = runIn(env, "pull", "someone/tiny-t2v");
+      assertEquals(0, r.code(), r.out() + r.err());
+      Path snap = tmp.resolve("cache/models--someone--tiny-t2v/snapshots").resolve(repo.commit());
+      assertTrue(r.out().contains("someone/tiny-t2v at commit " + repo.commit() + ": " + snap), r.out());
+      assertTrue(r.out().contains("(13 files, 2.0 MB)"), r.out());
+      assertTrue(Files.isRegularFile(snap.resolve("unet/diffusion_pytorch_model.safetensors")));
+      assertTrue(r.err().contains("downloading someone/tiny-t2v") && r.err().contains(
+          "unet/diffusion_pytorch_model.safetensors") && r.err().contains("100%") && r.err().contains("MB/s"), r.err());
+
+      Result bad = runIn(env, "pull", "someone/tiny-t2v", "--revision", "a..b/../c");
+      assertEquals(2, bad.code(), bad.err());
+      Result none = runIn(env, "pull");
+      assertEquals(2, none.code());
+      Result missing = runIn(env, "pull", "someone/nope");
+      assertEquals(1, missing.code());
+      assertTrue(missing.err().contains("repository someone/nope was not found"), missing.err());
+      assertFalse(missing.err().contains("\tat "), missing.err());
+    }
+  }
+
+  @Test
+  void progressLinesShowBytesRateAndTimeLeft() {
+    dev.vidgen.api.DownloadEvent e = new dev.vidgen.api.DownloadEvent(dev.vidgen.api.DownloadEvent.Kind.PROGRESS,
+        "org/m", "unet/diffusion_pytorch_model.safetensors", 1_500_000_000L, 5_650_000_000L, 0,
+        java.time.Duration.ofSeconds(30), null);
+    String line = DownloadProgress.line(e);
+    assertTrue(line.contains("unet/diffusion_pytorch_model.safetensors") && line.contains(" 27% ")
+        && line.contains("1.5 GB/5.7 GB") && line.contains("50.0 MB/s") && line.contains("ETA 1:23"), line);
+  }
+
+  static Result runIn(dev.vidgen.hub.ModelLocator env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new VidgenCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), env).run(args);
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
 }

@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import com.google.common.base.Preconditions;
 import dev.vidgen.nn.Scopes;
 import dev.vidgen.noise.NoiseSource;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.JsonConfig;
-import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
 import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
@@ -45,7 +45,7 @@ public final class AutoencoderKLLTXVideo implements dev.vidgen.spi.LatentDecoder
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static AutoencoderKLLTXVideo load(Path dir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLLTXVideoConfig cfg = AutoencoderKLLTXVideoConfig.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource src = ComponentWeights.open(dir, variant, "diffusion_pytorch_model")) {
       return load(cfg, src, manager, dtype);
     }
   }

@@ -8,8 +8,8 @@ import com.google.common.base.Preconditions;
 import dev.vidgen.nn.LayerNorm;
 import dev.vidgen.nn.Linear;
 import dev.vidgen.nn.Scopes;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.JsonConfig;
-import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
 import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
@@ -93,7 +93,7 @@ public final class LTXVideoTransformer3DModel
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static LTXVideoTransformer3DModel load(Path dir, NDManager manager, DataType dtype, String variant) {
     LTXVideoTransformer3DConfig cfg = LTXVideoTransformer3DConfig.parse(JsonConfig.read(dir.resolve("config.json")));
-    try (SafetensorsWeights src = SafetensorsWeights.openComponent(dir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource src = ComponentWeights.open(dir, variant, "diffusion_pytorch_model")) {
       return load(cfg, src, manager, dtype);
     }
   }

@@ -34,12 +34,12 @@ public final class ModelScopeProvider implements ModelProvider, VideoPipeline.Em
       "ModelScope text-to-video 1.7B (256x256, 16 frames, 8 fps)", "");
   static final ModelVariant ZEROSCOPE_576W = new ModelVariant("zeroscope-v2-576w",
       List.of("cerspense/zeroscope_v2_576w"), "ZeroScope v2 576w (576x320, 24 frames)",
-      "the repository ships PyTorch .bin weights only; convert them to safetensors once with diffusers "
-          + "(save_pretrained(..., safe_serialization=True)) until vidgen has a safe .bin loader");
+      "the repository ships PyTorch .bin weights only; vidgen reads them with its restricted checkpoint reader, "
+          + "which never runs code from a file");
   static final ModelVariant ZEROSCOPE_XL = new ModelVariant("zeroscope-v2-xl", List.of("cerspense/zeroscope_v2_XL"),
       "ZeroScope v2 XL (1024x576, 24 frames)",
-      "the repository ships PyTorch .bin weights only; convert them to safetensors once with diffusers "
-          + "(save_pretrained(..., safe_serialization=True)) until vidgen has a safe .bin loader");
+      "the repository ships PyTorch .bin weights only; vidgen reads them with its restricted checkpoint reader, "
+          + "which never runs code from a file");
 
   private static final String DEMO_RESOURCE = "/dev/vidgen/models/modelscope/embedded/demo";
 

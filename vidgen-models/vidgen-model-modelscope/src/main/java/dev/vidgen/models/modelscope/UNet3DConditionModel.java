@@ -14,9 +14,10 @@ import dev.vidgen.nn.Scopes;
 import dev.vidgen.nn.TimestepEmbedding;
 import dev.vidgen.nn.Timesteps;
 import dev.vidgen.spi.Denoiser;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.JsonConfig;
-import dev.vidgen.weights.SafetensorsWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +117,7 @@ public final class UNet3DConditionModel implements Denoiser<UNet3DConditionModel
   public static UNet3DConditionModel load(Path unetDir, NDManager manager, DataType dtype, String variant) {
     UNet3DConfig config = UNet3DConfig.parse(JsonConfig.read(unetDir.resolve("config.json")));
     NDManager weights = manager.newSubManager();
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource source = ComponentWeights.open(unetDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, weights, dtype);
       UNet3DConditionModel model = new UNet3DConditionModel(config, loader.root());
       loader.finish(CLASS_NAME, List.of());

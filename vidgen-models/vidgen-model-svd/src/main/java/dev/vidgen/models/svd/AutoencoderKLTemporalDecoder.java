@@ -12,8 +12,9 @@ import dev.vidgen.models.autoencoders.Encoder;
 import dev.vidgen.nn.Conv;
 import dev.vidgen.nn.Scopes;
 import dev.vidgen.spi.LatentDecoder;
-import dev.vidgen.weights.SafetensorsWeights;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -64,7 +65,7 @@ public final class AutoencoderKLTemporalDecoder implements LatentDecoder {
   public static AutoencoderKLTemporalDecoder load(Path vaeDir, NDManager manager, DataType dtype, String variant) {
     AutoencoderKLTemporalDecoderConfig config = AutoencoderKLTemporalDecoderConfig.read(vaeDir.resolve(
         "config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(vaeDir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource source = ComponentWeights.open(vaeDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       AutoencoderKLTemporalDecoder model = new AutoencoderKLTemporalDecoder(config, loader.root());
       loader.finish("AutoencoderKLTemporalDecoder", List.of());

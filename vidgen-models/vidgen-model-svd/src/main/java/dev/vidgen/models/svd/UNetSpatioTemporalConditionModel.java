@@ -12,8 +12,9 @@ import dev.vidgen.nn.Scopes;
 import dev.vidgen.nn.TimestepEmbedding;
 import dev.vidgen.nn.Timesteps;
 import dev.vidgen.spi.Denoiser;
-import dev.vidgen.weights.SafetensorsWeights;
+import dev.vidgen.weights.ComponentWeights;
 import dev.vidgen.weights.WeightLoader;
+import dev.vidgen.weights.WeightSource;
 import dev.vidgen.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,7 +135,7 @@ public final class UNetSpatioTemporalConditionModel implements Denoiser<UNetSpat
   /** As {@link #load(Path, NDManager, DataType)}, from the weight files of a variant (e.g. {@code fp16}: {@code *.fp16.safetensors}), or the plain files when {@code variant} is null. */
   public static UNetSpatioTemporalConditionModel load(Path unetDir, NDManager manager, DataType dtype, String variant) {
     UNetSpatioTemporalConditionConfig config = UNetSpatioTemporalConditionConfig.read(unetDir.resolve("config.json"));
-    try (SafetensorsWeights source = SafetensorsWeights.openComponent(unetDir, variant, "diffusion_pytorch_model")) {
+    try (WeightSource source = ComponentWeights.open(unetDir, variant, "diffusion_pytorch_model")) {
       WeightLoader loader = new WeightLoader(source, manager, dtype);
       UNetSpatioTemporalConditionModel model = new UNetSpatioTemporalConditionModel(config, loader.root());
       loader.finish("UNetSpatioTemporalConditionModel", List.of());
