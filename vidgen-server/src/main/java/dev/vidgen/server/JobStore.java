@@ -105,13 +105,18 @@ final class JobStore implements AutoCloseable {
     return Files.createTempFile(tmp, "w", suffix);
   }
 
-  /** Writes the job's record atomically and durably. */
+  /**
+   * Writes the job's record atomically and durably. Under the job's lock, so two threads saving one job (a worker and
+   * a stop, say) cannot land an older snapshot after a newer one.
+   */
   void save(Job job) {
-    byte[] json = job.toJson(null).toString().getBytes(StandardCharsets.UTF_8);
-    try {
-      writeAtomically(jobs.resolve(job.id + ".json"), json);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the record of job " + job.id + ": " + e.getMessage(), e);
+    synchronized (job) {
+      byte[] json = job.toJson(null).toString().getBytes(StandardCharsets.UTF_8);
+      try {
+        writeAtomically(jobs.resolve(job.id + ".json"), json);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the record of job " + job.id + ": " + e.getMessage(), e);
+      }
     }
   }
 

@@ -144,7 +144,7 @@ final class Worker extends Thread {
     } catch (VidgenException | IllegalArgumentException | IllegalStateException e) {
       job.fail(message(e));
     } catch (IOException e) {
-      job.fail("could not store the video: " + e.getMessage());
+      job.fail("file error on the server: " + e.getMessage());
       log.println("vidgen serve: job " + job.id + ": " + e);
     } catch (RuntimeException e) {
       job.fail("internal error: " + message(e));

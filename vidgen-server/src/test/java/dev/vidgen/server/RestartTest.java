@@ -114,11 +114,15 @@ class RestartTest {
 
   @Test
   void twoServersCannotShareADataFolder() {
-    try (VidgenServer s = Servers.start(data, b -> {})) {
+    VidgenServer first = Servers.start(data, b -> {});
+    try {
       IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
           () -> Servers.start(data, b -> {}));
       assertTrue(e.getMessage().contains("another vidgen server"), e.getMessage());
+    } finally {
+      first.stop();
     }
+    Servers.start(data, b -> {}).stop(); // the stop released the folder
   }
 
   private Process startChild() throws IOException {

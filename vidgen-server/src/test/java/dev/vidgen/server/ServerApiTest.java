@@ -198,6 +198,27 @@ class ServerApiTest {
   }
 
   @Test
+  void switchesTheLoadedModelWhenAJobAsksForAnother() {
+    String tiny = client.submit("{\"model\": \"modelscope-tiny-random\", \"prompt\": \"noise\", \"steps\": 1}");
+    JsonObject t = client.awaitState(tiny, "succeeded", JOB_TIMEOUT);
+    assertEquals("TextToVideoSDPipeline", t.getAsJsonObject("result").get("pipeline").getAsString());
+    assertEquals(List.of("modelscope-tiny-random"), loaded());
+    String demo = client.submit("{\"prompt\": \"a red circle moving up\", \"steps\": 1, \"scale\": 1}");
+    JsonObject d = client.awaitState(demo, "succeeded", JOB_TIMEOUT);
+    assertTrue(d.getAsJsonObject("timings").get("load_ms").getAsLong() > 0, "the demo was loaded again");
+    assertEquals(List.of("demo"), loaded());
+    String again = client.submit("{\"prompt\": \"a red circle moving up\", \"steps\": 1, \"scale\": 1}");
+    assertEquals(0, client.awaitState(again, "succeeded", JOB_TIMEOUT).getAsJsonObject("timings").get("load_ms")
+        .getAsLong(), "the loaded pipeline is reused");
+  }
+
+  private static List<String> loaded() {
+    List<String> out = new ArrayList<>();
+    client.get("/v1/models").json().getAsJsonArray("loaded").forEach(e -> out.add(e.getAsString()));
+    return out;
+  }
+
+  @Test
   void multipartFormWithoutAnImage() {
     TestClient.Response r = client.postMultipart(Map.of("prompt", "a yellow square moving left", "steps", "3",
         "seed", "11", "format", "gif", "scale", "2"), null, null, null);
