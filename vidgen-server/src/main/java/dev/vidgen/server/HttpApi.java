@@ -217,8 +217,16 @@ final class HttpApi implements HttpHandler {
     String mime = type == null ? "application/json" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
     JobSpec spec;
     byte[] image = null;
+    byte[] form = null;
+    if (mime.equals("application/x-www-form-urlencoded")) {
+      form = readBody(ex);
+      // curl -d sends this type by default; a body that is a JSON object is taken as JSON
+      if (firstNonSpace(form) == '{') {
+        mime = "application/json";
+      }
+    }
     if (mime.equals("application/json")) {
-      byte[] body = readBody(ex);
+      byte[] body = form != null ? form : readBody(ex);
       Map<String, JsonElement> fields = new LinkedHashMap<>();
       for (Map.Entry<String, JsonElement> e : parseJsonObject(body).entrySet()) {
         fields.put(e.getKey(), e.getValue());
@@ -228,6 +236,22 @@ final class HttpApi implements HttpHandler {
             + "'image' part");
       }
       spec = JobSpec.parse(fields, false, false, config.defaultModel(), service.models()::canonical);
+    } else if (form != null) {
+      Map<String, JsonElement> fields = new LinkedHashMap<>();
+      for (String kv : new String(form, StandardCharsets.US_ASCII).split("&")) {
+        if (kv.isEmpty()) {
+          continue;
+        }
+        int eq = kv.indexOf('=');
+        String k = decodeForm(eq < 0 ? kv : kv.substring(0, eq));
+        if (fields.put(k, new JsonPrimitive(decodeForm(eq < 0 ? "" : kv.substring(eq + 1)))) != null) {
+          throw ApiException.badRequest("field '" + k + "' is given twice");
+        }
+      }
+      if (fields.containsKey("image")) {
+        throw ApiException.badRequest("field 'image' is a file: send the job as multipart/form-data");
+      }
+      spec = JobSpec.parse(fields, true, false, config.defaultModel(), service.models()::canonical);
     } else if (mime.equals("multipart/form-data")) {
       String boundary = Multipart.boundary(type);
       byte[] body = readBody(ex);
@@ -250,11 +274,29 @@ final class HttpApi implements HttpHandler {
       }
       spec = JobSpec.parse(fields, true, image != null, config.defaultModel(), service.models()::canonical);
     } else {
-      throw new ApiException(415, "Content-Type must be application/json or multipart/form-data, got '" + mime + "'");
+      throw new ApiException(415, "Content-Type must be application/json, multipart/form-data or "
+          + "application/x-www-form-urlencoded, got '" + mime + "'");
     }
-    Job job = service.submit(spec, image);
-    ex.getResponseHeaders().set("Location", "/v1/jobs/" + job.id);
-    sendJson(ex, 202, view(job));
+    JobService.Accepted accepted = service.submit(spec, image);
+    ex.getResponseHeaders().set("Location", "/v1/jobs/" + accepted.job().id);
+    sendJson(ex, 202, accepted.view());
+  }
+
+  private static int firstNonSpace(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return b;
+      }
+    }
+    return -1;
+  }
+
+  private static String decodeForm(String s) {
+    try {
+      return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("malformed form body: " + e.getMessage());
+    }
   }
 
   /** Strict JSON (no comments, single quotes or trailing text); 400 naming where it broke. */

@@ -62,12 +62,15 @@ final class JobService implements AutoCloseable {
     return queue.poll(millis, TimeUnit.MILLISECONDS);
   }
 
+  /** An accepted job and how it looked when accepted (queued, with its place), for the 202 answer. */
+  record Accepted(Job job, com.google.gson.JsonObject view) {}
+
   /**
    * Accepts a job: records it (and its upload) on disk, then queues it.
    *
    * @throws ApiException 429 with Retry-After when the queue is full, 503 when the server is stopping
    */
-  Job submit(JobSpec spec, byte[] image) {
+  Accepted submit(JobSpec spec, byte[] image) {
     synchronized (this) {
       if (!accepting) {
         throw new ApiException(503, "the server is stopping");
@@ -85,13 +88,15 @@ final class JobService implements AutoCloseable {
       }
       store.save(job);
       jobs.put(job.id, job);
+      // the snapshot before a worker can take it: a 202 always says "queued"
+      com.google.gson.JsonObject view = job.toJson(queue.size() + 1);
       // Only submit() adds to the queue, under this lock, after the capacity check: the offer cannot fail.
       if (!queue.offer(job)) {
         jobs.remove(job.id);
         store.delete(job);
         throw queueFull();
       }
-      return job;
+      return new Accepted(job, view);
     }
   }
 

@@ -72,7 +72,7 @@ class ServerApiTest {
     JsonObject accepted = r.json();
     String id = accepted.get("id").getAsString();
     assertTrue(JobStore.ID.matcher(id).matches(), id);
-    assertTrue(List.of("queued", "running").contains(state(accepted)), accepted::toString);
+    assertEquals("queued", state(accepted), "202 shows the job as accepted, even if a worker took it since");
     assertEquals("/v1/jobs/" + id, r.header("Location"));
     assertEquals("demo", accepted.getAsJsonObject("request").get("model").getAsString());
 
@@ -216,6 +216,26 @@ class ServerApiTest {
     List<String> out = new ArrayList<>();
     client.get("/v1/models").json().getAsJsonArray("loaded").forEach(e -> out.add(e.getAsString()));
     return out;
+  }
+
+  @Test
+  void urlEncodedFormsAndCurlStyleJsonAreAccepted() {
+    TestClient.Response form = postForm("prompt=a+red+circle+moving+up&steps=1&scale=1");
+    assertEquals(202, form.status(), form::text);
+    assertEquals("a red circle moving up", form.json().getAsJsonObject("request").get("prompt").getAsString());
+    // `curl -d '{...}'` labels JSON as a form
+    TestClient.Response curl = postForm("{\"prompt\": \"a red circle moving down\", \"steps\": 1, \"scale\": 1}");
+    assertEquals(202, curl.status(), curl::text);
+    TestClient.Response bad = postForm("prompt=x&frames=abc");
+    assertEquals(400, bad.status());
+    assertTrue(bad.error().contains("'frames'"), bad::text);
+    client.awaitState(form.json().get("id").getAsString(), "succeeded", JOB_TIMEOUT);
+    client.awaitState(curl.json().get("id").getAsString(), "succeeded", JOB_TIMEOUT);
+  }
+
+  private static TestClient.Response postForm(String body) {
+    return client.send(client.request("/v1/jobs").header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
   @Test
