@@ -422,7 +422,7 @@ final class HttpApi implements HttpHandler {
     out.add("models", arr);
     out.addProperty("default", config.defaultModel());
     JsonArray l = new JsonArray();
-    loaded.forEach(l::add);
+    loaded.stream().distinct().forEach(l::add);
     out.add("loaded", l);
     return out;
   }

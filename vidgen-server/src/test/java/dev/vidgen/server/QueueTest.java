@@ -50,6 +50,27 @@ class QueueTest {
   }
 
   @Test
+  void twoWorkersRunTwoJobsAtOnceEachWithItsOwnPipeline() {
+    try (VidgenServer s = Servers.start(data, b -> b.workers(2).queueCapacity(4))) {
+      TestClient c = new TestClient(s.url());
+      String a = c.submit(LONG);
+      String b = c.submit(LONG);
+      c.await(a, j -> TestClient.step(j) >= 1 || TestClient.isTerminal(state(j)), Duration.ofSeconds(90), "stepping");
+      c.await(b, j -> TestClient.step(j) >= 1 || TestClient.isTerminal(state(j)), Duration.ofSeconds(90), "stepping");
+      JsonObject health = c.get("/health").json();
+      assertEquals(2, health.get("running").getAsInt(), health::toString);
+      assertEquals(2, health.getAsJsonArray("loaded_models").size(), "one pipeline per worker: " + health);
+      assertEquals(1, c.get("/v1/models").json().getAsJsonArray("loaded").size(), "listed once per model");
+      c.delete("/v1/jobs/" + a);
+      c.delete("/v1/jobs/" + b);
+      c.awaitState(a, "cancelled", Duration.ofSeconds(20));
+      c.awaitState(b, "cancelled", Duration.ofSeconds(20));
+      String quick = c.submit("{\"prompt\": \"a red circle moving left\", \"steps\": 1, \"scale\": 1}");
+      c.awaitState(quick, "succeeded", Duration.ofSeconds(60));
+    }
+  }
+
+  @Test
   void jobsStartInTheOrderTheyWereSubmitted() {
     try (VidgenServer s = Servers.start(data, b -> b.workers(1).queueCapacity(10))) {
       TestClient c = new TestClient(s.url());
