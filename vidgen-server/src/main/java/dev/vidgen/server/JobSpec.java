@@ -156,8 +156,8 @@ record JobSpec(String model, String prompt, String negativePrompt, Integer frame
     return autoScale(videoHeight, videoWidth);
   }
 
-  /** The {@code --scale auto} rule, shared with the command line. */
-  public static int autoScale(int height, int width) {
+  /** The rule of the command line's {@code --scale auto} ({@code VidgenCli.autoScale}, which this module cannot see). */
+  static int autoScale(int height, int width) {
     int side = Math.max(height, width);
     return side >= 256 ? 1 : (256 + side - 1) / side;
   }
