@@ -23,8 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code vidgen} command: {@code generate}, {@code pull}, {@code models}, {@code check}. Exit codes: 0 success,
- * 1 a check, a download or a generation failed, 2 bad usage or a case that cannot run.
+ * The {@code vidgen} command: {@code generate}, {@code pull}, {@code models}, {@code check}, {@code serve} (and the
+ * demo model's {@code train-demo}, {@code score-demo}). Exit codes: 0 success, 1 a check, a download or a generation
+ * failed, 2 bad usage or a case that cannot run.
  */
 public final class VidgenCli {
   /**
@@ -70,6 +71,7 @@ public final class VidgenCli {
         case "check" -> check(rest);
         case "train-demo" -> trainDemo(rest);
         case "score-demo" -> dev.vidgen.examples.train.ScoreDemo.run(rest.toArray(new String[0]), out, err);
+        case "serve" -> dev.vidgen.server.ServeCommand.run(rest.toArray(new String[0]), out, err);
         default -> usage("unknown command '" + cmd + "'");
       };
     } catch (UsageException e) {
@@ -433,6 +435,9 @@ public final class VidgenCli {
                                       generating; progress per file. HF_TOKEN for gated models, HF_HUB_OFFLINE=1
                                       to use the cache only, HF_ENDPOINT / HF_HUB_CACHE / HF_HOME as in Python
         vidgen models                 list the models and their aliases
+        vidgen serve [--host 127.0.0.1] [--port 8080] [--data DIR] [--workers N] [--queue N]
+                     [--max-upload BYTES] [--api-key-file F] [--keep N]
+                                      HTTP generation service and web page (vidgen serve --help)
         vidgen check [--from-seed] CASE...   run diffusers reference cases, one line per stage
         vidgen train-demo --out DIR [--seed N] [--vae-steps N] [--unet-steps N] [--threads N]
                                       train the embedded demo model from scratch (29 min with --threads 2 on 2 cores)

@@ -25,6 +25,17 @@ class VidgenCliTest {
   }
 
   @Test
+  void serveIsACommandWithItsOwnHelpAndUsageErrors() {
+    Result help = run("serve", "--help");
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().contains("--api-key-file") && help.out().contains("--max-upload"), help.out());
+    Result bad = run("serve", "--bogus", "1");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("unknown option '--bogus'"), bad.err());
+    assertTrue(run("--help").out().contains("vidgen serve"), "the top-level usage lists serve");
+  }
+
+  @Test
   void checkPassesOnPipelineAndSchedulerCasesWithOneLinePerStage() {
     Path pipeline = Fixtures.caseDir("modelscope-tiny");
     Path scheduler = Fixtures.caseDir("schedulers/ddim-modelscope");
