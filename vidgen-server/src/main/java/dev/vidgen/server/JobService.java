@@ -297,7 +297,7 @@ final class JobService implements AutoCloseable {
       return config.locator();
     }
 
-    /** Whether a model can be loaded here: embedded in a jar, or found by the locator. */
+    /** Whether a model can be loaded here without a download: embedded in a jar, or found by the resolver offline. */
     boolean available(ModelRegistry.Match m) {
       ModelVariant v = m.variant();
       if (m.provider() instanceof VideoPipeline.EmbeddedModels e) {
@@ -310,7 +310,9 @@ final class JobService implements AutoCloseable {
         }
       }
       try {
-        config.locator().locate(v.alias(), v.repoIds());
+        // on this machine already: $VIDGEN_HOME or the Hugging Face cache, asking the Hub nothing
+        new dev.vidgen.hub.ModelResolver(registry, config.locator(), config.locator().hubConfig().withOffline(true))
+            .resolve(v.alias(), null, null);
         return true;
       } catch (RuntimeException ex) {
         return false;
