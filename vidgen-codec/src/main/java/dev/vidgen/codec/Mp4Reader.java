@@ -1,0 +1,231 @@
+package dev.vidgen.codec;
+
+import dev.vidgen.api.GenerationInfo;
+import dev.vidgen.api.VidgenException;
+import dev.vidgen.api.Video;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.jcodec.api.FrameGrab;
+import org.jcodec.api.JCodecException;
+import org.jcodec.api.PictureWithMetadata;
+import org.jcodec.codecs.h264.H264Utils;
+import org.jcodec.codecs.h264.io.model.SeqParameterSet;
+import org.jcodec.codecs.h264.io.model.VUIParameters;
+import org.jcodec.common.Codec;
+import org.jcodec.common.DemuxerTrackMeta;
+import org.jcodec.common.io.ByteBufferSeekableByteChannel;
+import org.jcodec.common.model.ColorSpace;
+import org.jcodec.common.model.Picture;
+import org.jcodec.common.model.Rect;
+
+/**
+ * Reads an H.264 {@code .mp4} into a {@link Video}, in pure Java with JCodec's MP4 demuxer and H.264 decoder, so a
+ * video made elsewhere (a remote generation service) becomes the same object a local model returns: saving, scaling
+ * and frame access behave alike.
+ *
+ * <ul>
+ *   <li><b>Frames</b>: every frame of the first video track, in presentation order (sorted by timestamp, so streams
+ *       with B-frames come out in display order), cropped to the SPS display area. The count must equal the track's
+ *       sample count, else the read fails rather than returning a shortened video.
+ *   <li><b>Colour</b>: Y'CbCr 4:2:0 to RGB with the matrix and range the SPS's VUI declares (BT.709, BT.601 or
+ *       BT.2020 matrix; limited or full range). A stream that declares nothing is read as BT.601 limited range, as
+ *       players do and as {@link Mp4Writer} writes. Chroma is upsampled bilinearly, each sample sited at the centre
+ *       of its 2x2 block (as {@link Bt601Yuv420} makes it).
+ *   <li><b>Frame rate</b>: the track's sample count over its duration, rounded to a whole number (23.976 becomes 24).
+ *   <li>Audio tracks are ignored: {@link Video} holds pictures only.
+ * </ul>
+ *
+ * JCodec decodes H.264 Baseline, Main and High profile 8-bit 4:2:0 progressive video; other streams fail with the
+ * decoder's error as the cause.
+ */
+public final class Mp4Reader {
+  private static final Logger LOG = System.getLogger(Mp4Reader.class.getPackageName());
+
+  private Mp4Reader() {}
+
+  /** Reads an MP4 file. {@code info} becomes {@link Video#info()} (null for none). */
+  public static Video read(Path file, GenerationInfo info) {
+    try {
+      return read(ByteBuffer.wrap(Files.readAllBytes(file)), info, file.toString());
+    } catch (IOException e) {
+      throw new VidgenException("could not read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads an MP4 held in memory (from {@code position()} to {@code limit()}; the buffer itself is not moved).
+   *
+   * @param source names the data in error messages (a file name or URL without secrets)
+   */
+  public static Video read(ByteBuffer mp4, GenerationInfo info, String source) {
+    FrameGrab grab;
+    try {
+      grab = FrameGrab.createFrameGrab(ByteBufferSeekableByteChannel.readFromByteBuffer(mp4.duplicate()));
+    } catch (IOException | JCodecException | RuntimeException e) {
+      throw new VidgenException(source + " is not an MP4 with a video track JCodec can read: " + message(e), e);
+    }
+    DemuxerTrackMeta meta = grab.getVideoTrack().getMeta();
+    if (meta.getCodec() != Codec.H264) {
+      throw new VidgenException(source + ": the video track is " + meta.getCodec() + ", but only H.264 is decoded");
+    }
+    YuvToRgb colour = YuvToRgb.of(sps(meta));
+    LOG.log(Level.DEBUG, "{0}: H.264 {1}x{2}, {3} frames, colour {4}", source, meta.getVideoCodecMeta() == null ? "?"
+        : meta.getVideoCodecMeta().getSize().getWidth(), meta.getVideoCodecMeta() == null ? "?"
+        : meta.getVideoCodecMeta().getSize().getHeight(), meta.getTotalFrames(), colour);
+    record Frame(double pts, float[] rgb) {}
+    List<Frame> frames = new ArrayList<>();
+    int width = -1;
+    int height = -1;
+    try {
+      PictureWithMetadata pm;
+      while ((pm = grab.getNativeFrameWithMetadata()) != null) {
+        Picture pic = pm.getPicture();
+        Rect crop = pic.getCrop();
+        int w = crop == null ? pic.getWidth() : crop.getWidth();
+        int h = crop == null ? pic.getHeight() : crop.getHeight();
+        if (width < 0) {
+          width = w;
+          height = h;
+        } else if (w != width || h != height) {
+          throw new VidgenException(source + ": frame " + frames.size() + " is " + w + "x" + h + ", but the first "
+              + "frame is " + width + "x" + height + "; a Video needs one size");
+        }
+        frames.add(new Frame(pm.getTimestamp(), colour.convert(pic, source, frames.size())));
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof VidgenException v) {
+        throw v;
+      }
+      throw new VidgenException(source + ": decoding H.264 failed at frame " + frames.size() + ": " + message(e), e);
+    }
+    int expected = meta.getTotalFrames();
+    if (frames.isEmpty() || frames.size() != expected) {
+      throw new VidgenException(source + ": decoded " + frames.size() + " frames, but the video track has "
+          + expected + " samples");
+    }
+    frames.sort(Comparator.comparingDouble(Frame::pts));
+    int per = width * height * 3;
+    float[] all = new float[Math.multiplyExact(frames.size(), per)];
+    for (int i = 0; i < frames.size(); i++) {
+      System.arraycopy(frames.get(i).rgb(), 0, all, i * per, per);
+    }
+    double seconds = meta.getTotalDuration();
+    int fps = seconds > 0 ? (int) Math.max(1, Math.min(240, Math.round(frames.size() / seconds))) : 1;
+    return new Video(all, frames.size(), height, width, fps, info);
+  }
+
+  /** The first SPS of the track's decoder configuration, or null when it has none or it does not parse. */
+  static SeqParameterSet sps(DemuxerTrackMeta meta) {
+    ByteBuffer codecPrivate = meta.getCodecPrivate();
+    if (codecPrivate == null) {
+      return null;
+    }
+    try {
+      List<ByteBuffer> raw = H264Utils.getRawSPS(codecPrivate.duplicate());
+      return raw.isEmpty() ? null : H264Utils.readSPS(raw.get(0));
+    } catch (RuntimeException e) {
+      return null; // the decoder reads the SPS again and reports a broken one; colour falls back to the default
+    }
+  }
+
+  private static String message(Throwable e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /** Y'CbCr to RGB in [0, 1] for one matrix and range. */
+  record YuvToRgb(double kr, double kb, boolean fullRange, String name) {
+    static final YuvToRgb BT601_LIMITED = new YuvToRgb(0.299, 0.114, false, "BT.601 limited range");
+
+    /** The conversion the SPS declares (ITU-T H.264 Table E-5 matrix_coefficients), BT.601 limited by default. */
+    static YuvToRgb of(SeqParameterSet sps) {
+      VUIParameters vui = sps == null ? null : sps.vuiParams;
+      if (vui == null || !vui.videoSignalTypePresentFlag) {
+        return BT601_LIMITED;
+      }
+      boolean full = vui.videoFullRangeFlag;
+      int mc = vui.colourDescriptionPresentFlag ? vui.matrixCoefficients : 2;
+      return switch (mc) {
+        case 1 -> new YuvToRgb(0.2126, 0.0722, full, "BT.709");
+        case 9, 10 -> new YuvToRgb(0.2627, 0.0593, full, "BT.2020");
+        default -> new YuvToRgb(0.299, 0.114, full, "BT.601"); // 5, 6, and unspecified (2)
+      };
+    }
+
+    float[] convert(Picture pic, String source, int index) {
+      ColorSpace cs = pic.getColor();
+      if (cs.nComp != 3 || !cs.planar || cs.compWidth[1] != 1 || cs.compHeight[1] != 1 || pic.isHiBD()) {
+        throw new VidgenException(source + ": frame " + index + " is " + cs + (pic.isHiBD() ? " (high bit depth)" : "")
+            + "; only 8-bit Y'CbCr 4:2:0 is read");
+      }
+      Rect crop = pic.getCrop();
+      int x0 = crop == null ? 0 : crop.getX();
+      int y0 = crop == null ? 0 : crop.getY();
+      int w = crop == null ? pic.getWidth() : crop.getWidth();
+      int h = crop == null ? pic.getHeight() : crop.getHeight();
+      byte[] yPlane = pic.getPlaneData(0);
+      byte[] cbPlane = pic.getPlaneData(1);
+      byte[] crPlane = pic.getPlaneData(2);
+      int yStride = pic.getPlaneWidth(0);
+      int cStride = pic.getPlaneWidth(1);
+      int cWidth = pic.getPlaneWidth(1);
+      int cHeight = pic.getPlaneHeight(1);
+      double kg = 1 - kr - kb;
+      // JCodec stores samples minus 128 in signed bytes; limited range puts black at 16 and spans 219 (luma) and 224
+      // (chroma) levels, full range spans 255 (H.264 E.2.1, equations E-1 to E-6)
+      double yOffset = fullRange ? 0 : 16;
+      double yScale = fullRange ? 255 : 219;
+      double cScale = fullRange ? 255 : 224;
+      // bilinear chroma: sample j of a plane sits at luma position 2j + 0.5, so luma x falls at (x - 0.5) / 2
+      int[] cx0 = new int[w];
+      int[] cx1 = new int[w];
+      double[] fx = new double[w];
+      for (int i = 0; i < w; i++) {
+        double pos = (x0 + i - 0.5) / 2;
+        int lo = (int) Math.floor(pos);
+        fx[i] = pos - lo;
+        cx0[i] = Math.max(0, Math.min(cWidth - 1, lo));
+        cx1[i] = Math.max(0, Math.min(cWidth - 1, lo + 1));
+      }
+      float[] out = new float[w * h * 3];
+      int o = 0;
+      for (int y = y0; y < y0 + h; y++) {
+        double pos = (y - 0.5) / 2;
+        int lo = (int) Math.floor(pos);
+        double fy = pos - lo;
+        int row0 = Math.max(0, Math.min(cHeight - 1, lo)) * cStride;
+        int row1 = Math.max(0, Math.min(cHeight - 1, lo + 1)) * cStride;
+        for (int i = 0; i < w; i++) {
+          int x = x0 + i;
+          double luma = (yPlane[y * yStride + x] + 128 - yOffset) / yScale;
+          // signed samples: the stored value is already the chroma sample minus 128
+          double pb = bilinear(cbPlane, row0, row1, cx0[i], cx1[i], fx[i], fy) / cScale;
+          double pr = bilinear(crPlane, row0, row1, cx0[i], cx1[i], fx[i], fy) / cScale;
+          double r = luma + 2 * (1 - kr) * pr;
+          double b = luma + 2 * (1 - kb) * pb;
+          double g = (luma - kr * r - kb * b) / kg;
+          out[o++] = clamp(r);
+          out[o++] = clamp(g);
+          out[o++] = clamp(b);
+        }
+      }
+      return out;
+    }
+
+    private static double bilinear(byte[] plane, int row0, int row1, int c0, int c1, double fx, double fy) {
+      double top = plane[row0 + c0] * (1 - fx) + plane[row0 + c1] * fx;
+      double bottom = plane[row1 + c0] * (1 - fx) + plane[row1 + c1] * fx;
+      return top * (1 - fy) + bottom * fy;
+    }
+
+    private static float clamp(double v) {
+      return (float) Math.max(0, Math.min(1, v));
+    }
+  }
+}

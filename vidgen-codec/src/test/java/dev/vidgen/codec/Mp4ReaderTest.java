@@ -1,0 +1,137 @@
+package dev.vidgen.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vidgen.api.SaveOptions;
+import dev.vidgen.api.VidgenException;
+import dev.vidgen.api.Video;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcodec.api.FrameGrab;
+import org.jcodec.codecs.h264.io.model.SeqParameterSet;
+import org.jcodec.codecs.h264.io.model.VUIParameters;
+import org.jcodec.common.io.ByteBufferSeekableByteChannel;
+import org.junit.jupiter.api.Test;
+
+/** {@link Mp4Reader} reads what {@link Mp4Writer} writes: the same frames, in order, in the same colours. */
+class Mp4ReaderTest {
+  private static ByteBuffer mp4(Video video) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new Mp4Writer().write(video, out, SaveOptions.DEFAULT);
+    return ByteBuffer.wrap(out.toByteArray());
+  }
+
+  /**
+   * Frame count, size and rate survive, and the pictures are close to the source: on Mp4WriterTest's 576x320 clip the
+   * same bounds as ffmpeg's decoding there (mean PSNR at least 35 dB, flat patches within 2 levels on average and 3.5
+   * at worst).
+   */
+  @Test
+  void readsBackWhatTheWriterWrote() {
+    int width = 576;
+    int height = 320;
+    Video source = TestClips.natural(width, height, 24, 24);
+    Video read = Mp4Reader.read(mp4(source), null, "clip.mp4");
+    assertEquals(24, read.numFrames());
+    assertEquals(width, read.width());
+    assertEquals(height, read.height());
+    assertEquals(24, read.fps());
+    double meanPsnr = 0;
+    double worstPatch = 0;
+    double patchSum = 0;
+    int patchCount = 0;
+    for (int f = 0; f < source.numFrames(); f++) {
+      byte[] decoded = rgb24(read, f);
+      meanPsnr += ImageMetrics.psnr(TestClips.rgb(source, f), decoded, 0) / source.numFrames();
+      for (TestClips.Patch p : TestClips.PATCHES) {
+        int border = 4;
+        double[] mean = ImageMetrics.meanColour(decoded, 0, width, p.left(width) + border, p.top(height) + border,
+            p.right(width) - border, p.bottom(height) - border);
+        int[] expected = {p.color().getRed(), p.color().getGreen(), p.color().getBlue()};
+        for (int c = 0; c < 3; c++) {
+          double error = Math.abs(mean[c] - expected[c]);
+          worstPatch = Math.max(worstPatch, error);
+          patchSum += error;
+          patchCount++;
+        }
+      }
+    }
+    System.out.printf("Mp4Reader round trip 576x320x24: mean PSNR %.2f dB, flat-patch error mean %.2f, worst %.2f "
+        + "levels%n", meanPsnr, patchSum / patchCount, worstPatch);
+    assertTrue(meanPsnr >= 35, "mean PSNR " + meanPsnr);
+    assertTrue(patchSum / patchCount <= 2, "flat patches off by " + patchSum / patchCount + " levels on average");
+    assertTrue(worstPatch <= 3.5, "flat patch off by " + worstPatch + " levels");
+  }
+
+  /** Frames come out in presentation order: each frame is one grey level, rising. */
+  @Test
+  void framesComeOutInOrder() {
+    List<BufferedImage> images = new ArrayList<>();
+    for (int f = 0; f < 12; f++) {
+      BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setColor(new Color(20 * f, 20 * f, 20 * f));
+      g.fillRect(0, 0, 32, 32);
+      g.dispose();
+      images.add(img);
+    }
+    Video read = Mp4Reader.read(mp4(Video.fromImages(images, 8)), null, "greys.mp4");
+    assertEquals(12, read.numFrames());
+    assertEquals(8, read.fps());
+    for (int f = 0; f < 12; f++) {
+      assertEquals(20 * f, read.value(f, 16, 16, 1) * 255, 2.0, "grey level of frame " + f);
+    }
+  }
+
+  /** An odd size is written padded to even (4:2:0); the reader returns the written display size, cropped. */
+  @Test
+  void oddSizesComeBackAtTheWrittenDisplaySize() {
+    Video read = Mp4Reader.read(mp4(TestClips.natural(33, 17, 3, 10)), null, "odd.mp4");
+    assertEquals(34, read.width());
+    assertEquals(18, read.height());
+    assertEquals(3, read.numFrames());
+  }
+
+  /** The colour conversion follows the SPS's VUI: the writer's stream says BT.601 limited; others may say more. */
+  @Test
+  void colourFollowsTheStreamsDeclaration() throws Exception {
+    FrameGrab grab = FrameGrab.createFrameGrab(ByteBufferSeekableByteChannel.readFromByteBuffer(
+        mp4(TestClips.natural(32, 32, 2, 8))));
+    SeqParameterSet written = Mp4Reader.sps(grab.getVideoTrack().getMeta());
+    assertEquals(new Mp4Reader.YuvToRgb(0.299, 0.114, false, "BT.601"), Mp4Reader.YuvToRgb.of(written));
+
+    SeqParameterSet sps = new SeqParameterSet();
+    assertEquals(Mp4Reader.YuvToRgb.BT601_LIMITED, Mp4Reader.YuvToRgb.of(sps), "no VUI");
+    sps.vuiParams = new VUIParameters();
+    sps.vuiParams.videoSignalTypePresentFlag = true;
+    sps.vuiParams.videoFullRangeFlag = true;
+    sps.vuiParams.colourDescriptionPresentFlag = true;
+    sps.vuiParams.matrixCoefficients = 1;
+    assertEquals(new Mp4Reader.YuvToRgb(0.2126, 0.0722, true, "BT.709"), Mp4Reader.YuvToRgb.of(sps));
+  }
+
+  @Test
+  void somethingElseIsAnErrorNamingTheSource() {
+    VidgenException e = assertThrows(VidgenException.class,
+        () -> Mp4Reader.read(ByteBuffer.wrap("<html>expired</html>".getBytes()), null, "output 1 of task t-1"));
+    assertTrue(e.getMessage().startsWith("output 1 of task t-1"), e.getMessage());
+  }
+
+  private static byte[] rgb24(Video v, int f) {
+    int[] rgb = TestClips.rgb(v, f);
+    byte[] out = new byte[rgb.length * 3];
+    for (int i = 0; i < rgb.length; i++) {
+      out[3 * i] = (byte) (rgb[i] >> 16);
+      out[3 * i + 1] = (byte) (rgb[i] >> 8);
+      out[3 * i + 2] = (byte) rgb[i];
+    }
+    return out;
+  }
+}
