@@ -253,6 +253,10 @@ public final class VideoPipeline implements AutoCloseable {
                 + ", or pass the path of a diffusers folder");
           }
           provider = m.provider();
+          if (provider instanceof RemoteModelProvider r) {
+            throw new ModelNotFoundException("'" + model + "' is the remote provider " + r.id() + "; name one of its "
+                + "models as " + r.id() + ":<model>, e.g. " + r.variants().stream().map(ModelVariant::alias).toList());
+          }
           ModelVariant v = m.variant();
           chosen = v;
           dir = provider instanceof EmbeddedModels e && e.embedded(v) != null ? e.embedded(v)

@@ -205,6 +205,9 @@ class ModelRegistryTest {
         () -> VideoPipeline.builder().registry(r).model("far:m").option("far.kee", "v").build());
     assertTrue(e.getMessage().contains("no option 'far.kee'") && e.getMessage().contains("[far.baseUrl, far.key]"),
         e.getMessage());
+    ModelNotFoundException bare = assertThrows(ModelNotFoundException.class,
+        () -> VideoPipeline.builder().registry(r).model("far").build());
+    assertTrue(bare.getMessage().contains("name one of its models as far:<model>"), bare.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> VideoPipeline.builder().registry(r).model("far:").build());
     assertTrue(e.getMessage().contains("names no model after 'far:'") && e.getMessage().contains("far:known-1"),
         e.getMessage());
