@@ -184,11 +184,13 @@ final class RunwayPipeline implements ModelPipeline {
         case SUCCEEDED -> {
           return task;
         }
-        case FAILED -> throw new RunwayTaskFailedException("Runway task " + taskId + " failed: "
-            + (task.failure() == null ? "(no reason given)" : task.failure()) + " (failureCode "
-            + (task.failureCode() == null ? "none" : task.failureCode()) + "; see "
-            + "https://docs.dev.runwayml.com/errors/task-failures/)", taskId, "FAILED", task.failure(),
-            task.failureCode());
+        case FAILED -> {
+          String failure = config.apiKey().redact(task.failure());
+          throw new RunwayTaskFailedException("Runway task " + taskId + " failed: "
+              + (failure == null ? "(no reason given)" : failure) + " (failureCode "
+              + (task.failureCode() == null ? "none" : task.failureCode()) + "; see "
+              + "https://docs.dev.runwayml.com/errors/task-failures/)", taskId, "FAILED", failure, task.failureCode());
+        }
         case CANCELLED -> {
           if (request.cancellation().isCancelled()) {
             throw new GenerationCancelledException("generation cancelled while Runway task " + taskId + " ran");
