@@ -123,8 +123,12 @@ final class RunwayRequest {
       body.addProperty("ratio", ratio);
     }
     int fps = req.fps() != null ? req.fps() : known != null ? known.fps() : RunwayModel.RUNWAY_FPS;
-    Integer duration = limits != null ? duration(limits, req.frames(), fps, label)
-        : req.frames() == null ? null : (int) Math.ceil(req.frames() / (double) fps - 1e-9);
+    Integer duration; // boxed on purpose: unknown models without frames send none
+    if (limits != null) {
+      duration = duration(limits, req.frames(), fps, label);
+    } else {
+      duration = req.frames() == null ? null : (int) Math.ceil(req.frames() / (double) fps - 1e-9);
+    }
     if (duration != null) {
       body.addProperty("duration", duration);
     }
