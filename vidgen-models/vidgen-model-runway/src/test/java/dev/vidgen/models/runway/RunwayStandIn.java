@@ -7,6 +7,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.vidgen.api.SaveOptions;
 import dev.vidgen.api.Video;
 import dev.vidgen.codec.Mp4Writer;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -256,5 +259,26 @@ public final class RunwayStandIn implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+  }
+
+  /** A test video: a white vertical bar 4 pixels wide crossing a dark grey frame from left to right, at 24 fps. */
+  public static Video movingBar(int frames, int width, int height) {
+    List<BufferedImage> images = new ArrayList<>();
+    for (int f = 0; f < frames; f++) {
+      BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setColor(new Color(40, 40, 40));
+      g.fillRect(0, 0, width, height);
+      g.setColor(Color.WHITE);
+      g.fillRect(barX(f, frames, width) - 2, 0, 4, height);
+      g.dispose();
+      images.add(img);
+    }
+    return Video.fromImages(images, 24);
+  }
+
+  /** The bar's centre column in frame {@code f}. */
+  public static int barX(int f, int frames, int width) {
+    return 4 + (width - 8) * f / (frames - 1);
   }
 }
