@@ -9,7 +9,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.jcodec.api.FrameGrab;
@@ -79,8 +79,15 @@ public final class Mp4Reader {
     LOG.log(Level.DEBUG, "{0}: H.264 {1}x{2}, {3} frames, colour {4}", source, meta.getVideoCodecMeta() == null ? "?"
         : meta.getVideoCodecMeta().getSize().getWidth(), meta.getVideoCodecMeta() == null ? "?"
         : meta.getVideoCodecMeta().getSize().getHeight(), meta.getTotalFrames(), colour);
-    record Frame(double pts, float[] rgb) {}
-    List<Frame> frames = new ArrayList<>();
+    // Frames go straight into the one array the Video keeps, in decode order, and are put in presentation order in
+    // place afterwards: a 10 s 1280x720 clip is 2.6 GB of floats, so a second copy would double the peak.
+    int expected = meta.getTotalFrames();
+    if (expected < 1) {
+      throw new VidgenException(source + ": the video track has no frames");
+    }
+    double[] pts = new double[expected];
+    float[] all = null;
+    int count = 0;
     int width = -1;
     int height = -1;
     try {
@@ -90,35 +97,71 @@ public final class Mp4Reader {
         Rect crop = pic.getCrop();
         int w = crop == null ? pic.getWidth() : crop.getWidth();
         int h = crop == null ? pic.getHeight() : crop.getHeight();
-        if (width < 0) {
+        if (all == null) {
           width = w;
           height = h;
+          all = new float[Math.multiplyExact(expected, Math.multiplyExact(w * h, 3))];
         } else if (w != width || h != height) {
-          throw new VidgenException(source + ": frame " + frames.size() + " is " + w + "x" + h + ", but the first "
-              + "frame is " + width + "x" + height + "; a Video needs one size");
+          throw new VidgenException(source + ": frame " + count + " is " + w + "x" + h + ", but the first frame is "
+              + width + "x" + height + "; a Video needs one size");
         }
-        frames.add(new Frame(pm.getTimestamp(), colour.convert(pic, source, frames.size())));
+        if (count == expected) {
+          throw new VidgenException(source + ": the decoder gives more frames than the track's " + expected
+              + " samples");
+        }
+        colour.convert(pic, all, count * w * h * 3, source, count);
+        pts[count++] = pm.getTimestamp();
       }
     } catch (IOException | RuntimeException e) {
       if (e instanceof VidgenException v) {
         throw v;
       }
-      throw new VidgenException(source + ": decoding H.264 failed at frame " + frames.size() + ": " + message(e), e);
+      throw new VidgenException(source + ": decoding H.264 failed at frame " + count + ": " + message(e), e);
     }
-    int expected = meta.getTotalFrames();
-    if (frames.isEmpty() || frames.size() != expected) {
-      throw new VidgenException(source + ": decoded " + frames.size() + " frames, but the video track has "
-          + expected + " samples");
+    if (count != expected) {
+      throw new VidgenException(source + ": decoded " + count + " frames, but the video track has " + expected
+          + " samples");
     }
-    frames.sort(Comparator.comparingDouble(Frame::pts));
-    int per = width * height * 3;
-    float[] all = new float[Math.multiplyExact(frames.size(), per)];
-    for (int i = 0; i < frames.size(); i++) {
-      System.arraycopy(frames.get(i).rgb(), 0, all, i * per, per);
-    }
+    toPresentationOrder(all, pts, width * height * 3);
     double seconds = meta.getTotalDuration();
-    int fps = seconds > 0 ? (int) Math.max(1, Math.min(240, Math.round(frames.size() / seconds))) : 1;
-    return new Video(all, frames.size(), height, width, fps, info);
+    int fps = seconds > 0 ? (int) Math.max(1, Math.min(240, Math.round(count / seconds))) : 1;
+    return new Video(all, count, height, width, fps, info);
+  }
+
+  /**
+   * Reorders frames of {@code per} values from decode order to ascending {@code pts}, in place (following the
+   * permutation's cycles with one frame of scratch). Streams without B-frames are in order already.
+   */
+  static void toPresentationOrder(float[] frames, double[] pts, int per) {
+    int n = pts.length;
+    Integer[] order = new Integer[n]; // order[k]: the decoded frame that is shown k-th
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingDouble(i -> pts[i]));
+    boolean[] placed = new boolean[n];
+    float[] scratch = null;
+    for (int start = 0; start < n; start++) {
+      if (placed[start] || order[start] == start) {
+        placed[start] = true;
+        continue;
+      }
+      if (scratch == null) {
+        scratch = new float[per];
+      }
+      System.arraycopy(frames, start * per, scratch, 0, per);
+      int k = start;
+      while (true) {
+        int from = order[k];
+        placed[k] = true;
+        if (from == start) {
+          System.arraycopy(scratch, 0, frames, k * per, per);
+          break;
+        }
+        System.arraycopy(frames, from * per, frames, k * per, per);
+        k = from;
+      }
+    }
   }
 
   /** The first SPS of the track's decoder configuration, or null when it has none or it does not parse. */
@@ -158,7 +201,8 @@ public final class Mp4Reader {
       };
     }
 
-    float[] convert(Picture pic, String source, int index) {
+    /** Converts one picture into {@code out} from {@code offset}, as {@code [H, W, 3]}. */
+    void convert(Picture pic, float[] out, int offset, String source, int index) {
       ColorSpace cs = pic.getColor();
       if (cs.nComp != 3 || !cs.planar || cs.compWidth[1] != 1 || cs.compHeight[1] != 1 || pic.isHiBD()) {
         throw new VidgenException(source + ": frame " + index + " is " + cs + (pic.isHiBD() ? " (high bit depth)" : "")
@@ -193,8 +237,7 @@ public final class Mp4Reader {
         cx0[i] = Math.max(0, Math.min(cWidth - 1, lo));
         cx1[i] = Math.max(0, Math.min(cWidth - 1, lo + 1));
       }
-      float[] out = new float[w * h * 3];
-      int o = 0;
+      int o = offset;
       for (int y = y0; y < y0 + h; y++) {
         double pos = (y - 0.5) / 2;
         int lo = (int) Math.floor(pos);
@@ -215,7 +258,6 @@ public final class Mp4Reader {
           out[o++] = clamp(b);
         }
       }
-      return out;
     }
 
     private static double bilinear(byte[] plane, int row0, int row1, int c0, int c1, double fx, double fy) {

@@ -1,5 +1,6 @@
 package dev.vidgen.codec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,6 +89,20 @@ class Mp4ReaderTest {
     for (int f = 0; f < 12; f++) {
       assertEquals(20 * f, read.value(f, 16, 16, 1) * 255, 2.0, "grey level of frame " + f);
     }
+  }
+
+  /**
+   * B-frame streams decode out of order; frames are put in timestamp order in place. (JCodec's encoder writes no
+   * B-frames, so this is checked on the reordering itself: decode order A B C D E shown as A C D B E.)
+   */
+  @Test
+  void decodeOrderBecomesPresentationOrder() {
+    float[] frames = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4}; // frames A..E of two values each
+    Mp4Reader.toPresentationOrder(frames, new double[] {0.0, 0.3, 0.1, 0.2, 0.4}, 2);
+    assertArrayEquals(new float[] {0, 0, 2, 2, 3, 3, 1, 1, 4, 4}, frames);
+    float[] reversed = {0, 1, 2, 3};
+    Mp4Reader.toPresentationOrder(reversed, new double[] {3, 2, 1, 0}, 1);
+    assertArrayEquals(new float[] {3, 2, 1, 0}, reversed);
   }
 
   /** An odd size is written padded to even (4:2:0); the reader returns the written display size, cropped. */
