@@ -13,6 +13,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jcodec.api.FrameGrab;
@@ -20,6 +21,7 @@ import org.jcodec.codecs.h264.io.model.SeqParameterSet;
 import org.jcodec.codecs.h264.io.model.VUIParameters;
 import org.jcodec.common.io.ByteBufferSeekableByteChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link Mp4Reader} reads what {@link Mp4Writer} writes: the same frames, in order, in the same colours. */
 class Mp4ReaderTest {
@@ -120,7 +122,7 @@ class Mp4ReaderTest {
     FrameGrab grab = FrameGrab.createFrameGrab(ByteBufferSeekableByteChannel.readFromByteBuffer(
         mp4(TestClips.natural(32, 32, 2, 8))));
     SeqParameterSet written = Mp4Reader.sps(grab.getVideoTrack().getMeta());
-    assertEquals(new Mp4Reader.YuvToRgb(0.299, 0.114, false, "BT.601"), Mp4Reader.YuvToRgb.of(written));
+    assertEquals(new Mp4Reader.YuvToRgb(0.299, 0.114, false, "BT.601", 0), Mp4Reader.YuvToRgb.of(written));
 
     SeqParameterSet sps = new SeqParameterSet();
     assertEquals(Mp4Reader.YuvToRgb.BT601_LIMITED, Mp4Reader.YuvToRgb.of(sps), "no VUI");
@@ -129,7 +131,54 @@ class Mp4ReaderTest {
     sps.vuiParams.videoFullRangeFlag = true;
     sps.vuiParams.colourDescriptionPresentFlag = true;
     sps.vuiParams.matrixCoefficients = 1;
-    assertEquals(new Mp4Reader.YuvToRgb(0.2126, 0.0722, true, "BT.709"), Mp4Reader.YuvToRgb.of(sps));
+    assertEquals(new Mp4Reader.YuvToRgb(0.2126, 0.0722, true, "BT.709", 0), Mp4Reader.YuvToRgb.of(sps));
+  }
+
+  /**
+   * What a generation service sends: x264 High profile with B-frames (decode order differs from display order),
+   * BT.709 tags and an AAC audio track. Every frame must come out in display order and in the colours ffmpeg gives
+   * when told the same chroma siting (H.264's default, type 0). Measured: 48 frames, JCodec's Y'CbCr identical to
+   * ffmpeg's, RGB 32.3 dB mean PSNR against ffmpeg's bilinear conversion (89% of values identical; the rest at
+   * saturated edges), worst frame 31.6 dB; a frame out of order scores 21-27 dB. Flat colours equal ffmpeg's.
+   */
+  @Test
+  void readsX264HighProfileWithBFramesAndAudio(@TempDir Path dir) throws Exception {
+    ExternalTool ffmpeg = ExternalTool.ffmpeg();
+    Path clip = dir.resolve("service.mp4");
+    ffmpeg.runOk(120, "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=2",
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:v", "libx264", "-profile:v", "high", "-pix_fmt",
+        "yuv420p", "-bf", "3", "-g", "24", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+        "-c:a", "aac", "-shortest", "-movflags", "+faststart", clip.toString());
+    Video read = Mp4Reader.read(clip, null);
+    assertEquals(48, read.numFrames());
+    assertEquals(320, read.width());
+    assertEquals(180, read.height());
+    assertEquals(24, read.fps());
+    byte[] reference = ffmpeg.runOk(120, "-v", "error", "-nostdin", "-i", clip.toString(), "-vf",
+        "scale=in_color_matrix=bt709:in_range=tv:in_h_chr_pos=0:in_v_chr_pos=128:"
+            + "flags=bilinear+accurate_rnd+full_chroma_int", "-f", "rawvideo", "-pix_fmt", "rgb24", "-").stdout();
+    int per = 320 * 180 * 3;
+    assertEquals(48 * per, reference.length);
+    double worst = 99;
+    for (int f = 0; f < 48; f++) {
+      double psnr = ImageMetrics.psnr(TestClips.rgb(read, f), reference, f * per);
+      worst = Math.min(worst, psnr);
+    }
+    System.out.printf("Mp4Reader on x264 High + B-frames: worst frame %.2f dB against ffmpeg%n", worst);
+    assertTrue(worst >= 30, "a frame is off (out of order?): " + worst + " dB");
+
+    Path flat = dir.resolve("flat709.mp4");
+    ffmpeg.runOk(120, "-v", "error", "-nostdin", "-f", "lavfi", "-i", "color=c=0xC81E28:size=64x64:rate=24:duration=1",
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", "-c:v", "libx264", "-profile:v", "high",
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", flat.toString());
+    byte[] flatRef = ffmpeg.runOk(120, "-v", "error", "-nostdin", "-i", flat.toString(), "-vf",
+        "scale=in_color_matrix=bt709:in_range=tv:flags=accurate_rnd+full_chroma_int", "-frames:v", "1", "-f",
+        "rawvideo", "-pix_fmt", "rgb24", "-").stdout();
+    Video flatRead = Mp4Reader.read(flat, null);
+    int centre = (32 * 64 + 32) * 3;
+    for (int c = 0; c < 3; c++) {
+      assertEquals(flatRef[centre + c] & 0xff, Video.toByte(flatRead.value(0, 32, 32, c)), 1, "channel " + c);
+    }
   }
 
   @Test
