@@ -29,8 +29,9 @@ import java.util.random.RandomGenerator;
 /**
  * The HTTP side of Runway's API (version {@value #API_VERSION}): create a task, read it, delete it, download its
  * output. Every API call carries {@code Authorization: Bearer <key>} and {@code X-Runway-Version}; downloads carry
- * them only when the output lives on the API's own origin (output URLs are pre-signed, usually on a storage host that
- * must never see the key), and only those downloads follow no redirects.
+ * them only when the output lives on the API's own origin, or both are on this machine (a stand-in): output URLs are
+ * pre-signed, usually on a storage host that must never see the key. Downloads that carry the key follow no
+ * redirects.
  *
  * <p>Retries (Runway's API error table, https://docs.dev.runwayml.com/api-details/errors): connection failures, 429
  * and 502/503/504 are retried up to {@link RunwayConfig#maxRetries()} times, waiting {@link
@@ -164,7 +165,9 @@ final class RunwayClient {
   /** Downloads an output URL; {@link OutputRefused} on 403/404/410. */
   byte[] download(URI url, Budget budget) {
     String call = "GET output " + describe(url);
-    boolean sameOrigin = sameOrigin(url, config.baseUrl());
+    // the key goes only where the API is (or, for a local stand-in, to the same machine)
+    boolean sameOrigin = sameOrigin(url, config.baseUrl()) || RunwayConfig.isLoopback(url.getHost())
+        && RunwayConfig.isLoopback(config.baseUrl().getHost());
     HttpRequest.Builder b = HttpRequest.newBuilder(url).GET().header("User-Agent", USER_AGENT);
     if (sameOrigin) {
       b.header("Authorization", config.apiKey().bearer()).header("X-Runway-Version", API_VERSION);

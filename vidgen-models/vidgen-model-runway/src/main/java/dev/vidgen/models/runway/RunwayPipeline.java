@@ -252,10 +252,14 @@ final class RunwayPipeline implements ModelPipeline {
             : " and the task offers no fresh URL") + " (Runway's output URLs are signed and expire)", taskId, status);
   }
 
-  private static URI outputUri(RunwayTask task) {
+  /** The first output URL; one without a host (not Runway's form, but harmless) is taken relative to the API. */
+  private URI outputUri(RunwayTask task) {
     String url = task.output().get(0);
     try {
       URI uri = URI.create(url);
+      if (uri.getHost() == null && uri.getScheme() == null) {
+        uri = URI.create(config.baseUrl() + "/").resolve(uri);
+      }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
         throw new IllegalArgumentException("not an http(s) URL");

@@ -234,6 +234,16 @@ class RunwayPipelineTest {
   }
 
   @Test
+  void anExpiredUrlIsRenewedFromTheTaskAndARelativeUrlIsTakenFromTheApi() {
+    standIn.refuseFirstDownloads(1).relativeOutputs();
+    Video v = gen45().generate(prompt().build(), "runway:gen4.5");
+    assertEquals(SERVED.numFrames(), v.numFrames());
+    List<RunwayStandIn.Recorded> downloads = standIn.requests("GET", "/outputs/");
+    assertEquals(2, downloads.size());
+    assertEquals("/outputs/task-1-2.mp4", downloads.get(1).path(), "the fresh URL of the second read of the task");
+  }
+
+  @Test
   void anExpiredOutputUrlIsRenewedOnceThenReported() {
     standIn.outputDownloadsAllowed(0);
     RunwayOutputExpiredException e = assertThrows(RunwayOutputExpiredException.class,

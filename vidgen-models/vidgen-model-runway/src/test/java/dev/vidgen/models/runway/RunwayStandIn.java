@@ -67,6 +67,9 @@ public final class RunwayStandIn implements AutoCloseable {
   private final Map<String, Boolean> deleted = new LinkedHashMap<>();
   private byte[] mp4 = new byte[0];
   private int outputDownloadsAllowed = Integer.MAX_VALUE;
+  private boolean relativeOutputs;
+  private int refuseFirst;
+  private int downloadAttempts;
   private int outputDownloads;
   private int taskCount;
   private int outputCount;
@@ -107,6 +110,18 @@ public final class RunwayStandIn implements AutoCloseable {
   /** How many downloads of outputs succeed before they answer 403 (expired). */
   public synchronized RunwayStandIn outputDownloadsAllowed(int n) {
     this.outputDownloadsAllowed = n;
+    return this;
+  }
+
+  /** The first {@code n} downloads answer 403 (expired); later ones are served. */
+  public synchronized RunwayStandIn refuseFirstDownloads(int n) {
+    this.refuseFirst = n;
+    return this;
+  }
+
+  /** Output URLs without scheme and host ({@code /outputs/...}), as a sloppy stand-in might write them. */
+  public synchronized RunwayStandIn relativeOutputs() {
+    this.relativeOutputs = true;
     return this;
   }
 
@@ -193,7 +208,7 @@ public final class RunwayStandIn implements AutoCloseable {
 
   private Scripted route(String method, String path, Map<String, String> headers) {
     if (path.startsWith("/outputs/") && method.equals("GET")) {
-      if (outputDownloads >= outputDownloadsAllowed) {
+      if (downloadAttempts++ < refuseFirst || outputDownloads >= outputDownloadsAllowed) {
         return json(403, "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired"
             + "</Message></Error>");
       }
@@ -235,7 +250,8 @@ public final class RunwayStandIn implements AutoCloseable {
         state.addProperty("createdAt", "2026-08-01T12:00:00.000Z");
         if (state.get("status").getAsString().equals("SUCCEEDED")) {
           var output = new com.google.gson.JsonArray();
-          output.add(baseUrl() + "/outputs/" + id + "-" + (++outputCount) + ".mp4?sig=abc&expires=1");
+          output.add((relativeOutputs ? "" : baseUrl()) + "/outputs/" + id + "-" + (++outputCount)
+              + ".mp4?sig=abc&expires=1");
           state.add("output", output);
         }
         return json(200, state.toString());
