@@ -149,19 +149,14 @@ final class RunwayPipeline implements ModelPipeline {
       request.listener().onStep(new StepEvent(100, 100, Duration.ofNanos(t3 - t0)));
       return video.withInfo(info);
     } catch (DeadlineExceeded e) {
-      boolean deleted = taskId != null && client.deleteTask(taskId);
       throw new RunwayTimeoutException(String.format(Locale.ROOT, "%s did not finish within the timeout of %s "
           + "(option %s)%s; the timeout passed %s", label, human(config.timeout()), RunwayConfig.OPT_TIMEOUT,
-          taskId == null ? "" : deleted ? ": task " + taskId + " was cancelled on Runway (DELETE sent)"
-              : ": cancelling task " + taskId + " on Runway failed, it may still run", e.getMessage()),
-          taskId, config.timeout());
+          stop(taskId, ended), e.getMessage()), taskId, config.timeout());
     } catch (GenerationCancelledException e) {
       if (taskId == null) {
         throw e;
       }
-      boolean deleted = client.deleteTask(taskId);
-      throw new GenerationCancelledException(e.getMessage() + "; Runway task " + taskId + (deleted
-          ? " was cancelled (DELETE /v1/tasks/" + taskId + " sent)" : " could not be cancelled and may still run"), e);
+      throw new GenerationCancelledException(e.getMessage() + stop(taskId, ended), e);
     } catch (RuntimeException e) {
       // anything else while the task still runs (a listener that threw, an error polling it): stop it on Runway too
       if (taskId != null && !ended) {
@@ -169,6 +164,21 @@ final class RunwayPipeline implements ModelPipeline {
       }
       throw e;
     }
+  }
+
+  /**
+   * Cancels a task that is still running ({@code DELETE}) and says what happened, for the message; a finished task
+   * is left alone (deleting it would only delete its output).
+   */
+  private String stop(String taskId, boolean ended) {
+    if (taskId == null) {
+      return "";
+    }
+    if (ended) {
+      return ": Runway task " + taskId + " had finished, but its output was not downloaded";
+    }
+    return client.deleteTask(taskId) ? ": task " + taskId + " was cancelled on Runway (DELETE /v1/tasks/" + taskId
+        + " sent)" : ": cancelling task " + taskId + " on Runway failed, it may still run";
   }
 
   /** Polls until the task ends; returns it when it succeeded. */
