@@ -240,45 +240,49 @@ public final class Mp4Reader {
       double yOffset2 = chromaLoc <= 1 ? 0.5 : chromaLoc <= 3 ? 0 : 1;
       int[] cx0 = new int[w];
       int[] cx1 = new int[w];
-      double[] fx = new double[w];
+      float[] fx = new float[w];
       for (int i = 0; i < w; i++) {
         double pos = (x0 + i - xOffset) / 2;
         int lo = (int) Math.floor(pos);
-        fx[i] = pos - lo;
+        fx[i] = (float) (pos - lo);
         cx0[i] = Math.max(0, Math.min(cWidth - 1, lo));
         cx1[i] = Math.max(0, Math.min(cWidth - 1, lo + 1));
       }
+      // R = Y' + 2(1 - Kr) Pr, B = Y' + 2(1 - Kb) Pb, G = (Y' - Kr R - Kb B) / Kg, folded into four coefficients
+      float rCr = (float) (2 * (1 - kr) / cScale);
+      float bCb = (float) (2 * (1 - kb) / cScale);
+      float gCr = (float) (-kr * 2 * (1 - kr) / cScale / kg);
+      float gCb = (float) (-kb * 2 * (1 - kb) / cScale / kg);
+      float lumaOffset = (float) (128 - yOffset);
+      float lumaScale = (float) (1 / yScale);
+      float[] cbRow = new float[cWidth]; // this output row's chroma, interpolated between two chroma rows
+      float[] crRow = new float[cWidth];
       int o = offset;
       for (int y = y0; y < y0 + h; y++) {
         double pos = (y - yOffset2) / 2;
         int lo = (int) Math.floor(pos);
-        double fy = pos - lo;
+        float fy = (float) (pos - lo);
         int row0 = Math.max(0, Math.min(cHeight - 1, lo)) * cStride;
         int row1 = Math.max(0, Math.min(cHeight - 1, lo + 1)) * cStride;
-        for (int i = 0; i < w; i++) {
-          int x = x0 + i;
-          double luma = (yPlane[y * yStride + x] + 128 - yOffset) / yScale;
+        for (int j = 0; j < cWidth; j++) {
           // signed samples: the stored value is already the chroma sample minus 128
-          double pb = bilinear(cbPlane, row0, row1, cx0[i], cx1[i], fx[i], fy) / cScale;
-          double pr = bilinear(crPlane, row0, row1, cx0[i], cx1[i], fx[i], fy) / cScale;
-          double r = luma + 2 * (1 - kr) * pr;
-          double b = luma + 2 * (1 - kb) * pb;
-          double g = (luma - kr * r - kb * b) / kg;
-          out[o++] = clamp(r);
-          out[o++] = clamp(g);
-          out[o++] = clamp(b);
+          cbRow[j] = cbPlane[row0 + j] * (1 - fy) + cbPlane[row1 + j] * fy;
+          crRow[j] = crPlane[row0 + j] * (1 - fy) + crPlane[row1 + j] * fy;
+        }
+        int yRow = y * yStride + x0;
+        for (int i = 0; i < w; i++) {
+          float luma = (yPlane[yRow + i] + lumaOffset) * lumaScale;
+          float cb = cbRow[cx0[i]] * (1 - fx[i]) + cbRow[cx1[i]] * fx[i];
+          float cr = crRow[cx0[i]] * (1 - fx[i]) + crRow[cx1[i]] * fx[i];
+          out[o++] = clamp(luma + rCr * cr);
+          out[o++] = clamp(luma + gCb * cb + gCr * cr);
+          out[o++] = clamp(luma + bCb * cb);
         }
       }
     }
 
-    private static double bilinear(byte[] plane, int row0, int row1, int c0, int c1, double fx, double fy) {
-      double top = plane[row0 + c0] * (1 - fx) + plane[row0 + c1] * fx;
-      double bottom = plane[row1 + c0] * (1 - fx) + plane[row1 + c1] * fx;
-      return top * (1 - fy) + bottom * fy;
-    }
-
-    private static float clamp(double v) {
-      return (float) Math.max(0, Math.min(1, v));
+    private static float clamp(float v) {
+      return Math.max(0f, Math.min(1f, v));
     }
   }
 }
