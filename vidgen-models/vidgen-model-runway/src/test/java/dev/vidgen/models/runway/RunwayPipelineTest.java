@@ -220,6 +220,32 @@ class RunwayPipelineTest {
   }
 
   @Test
+  void badRequestForbiddenAndNotFoundAreTypedWithTheServersMessage() {
+    standIn.failCreate(400, Map.of(), "{\"error\": \"Invalid asset\", \"issues\": [{\"path\": [\"promptImage\"], "
+        + "\"message\": \"Only HTTPS URLs are allowed.\"}]}");
+    RunwayBadRequestException bad = assertThrows(RunwayBadRequestException.class,
+        () -> gen45().generate(prompt().build(), "runway:gen4.5"));
+    assertEquals(400, bad.status());
+    assertEquals("POST /v1/text_to_video", bad.call());
+    assertEquals("Invalid asset ([promptImage]: Only HTTPS URLs are allowed.)", bad.serverMessage());
+    assertTrue(bad.getMessage().contains("answered 400: Invalid asset"), bad.getMessage());
+
+    standIn.failCreate(403, Map.of(), "{\"error\": \"Model gen4.5 is not enabled for this organization\"}");
+    RunwayPermissionException forbidden = assertThrows(RunwayPermissionException.class,
+        () -> gen45().generate(prompt().build(), "runway:gen4.5"));
+    assertTrue(forbidden.getMessage().contains("Model gen4.5 is not enabled for this organization"),
+        forbidden.getMessage());
+
+    ModelPipeline wrongPath = RunwayProvider.open("gen4.5", config().baseUrl(URI.create(standIn.baseUrl()
+        + "/nothing-here")).build());
+    RunwayNotFoundException missing = assertThrows(RunwayNotFoundException.class,
+        () -> wrongPath.generate(prompt().build(), "runway:gen4.5"));
+    assertTrue(missing.getMessage().contains("answered 404: Not found") && missing.getMessage().contains(
+        "is the base URL right?"), missing.getMessage());
+    assertEquals(3, standIn.requests("POST", "/").size(), "none of them is retried");
+  }
+
+  @Test
   void outputIsDownloadedOnceAtOnceSoAnExpiringUrlDoesNotMatter() {
     standIn.outputDownloadsAllowed(1);
     Video v = gen45().generate(prompt().build(), "runway:gen4.5");
