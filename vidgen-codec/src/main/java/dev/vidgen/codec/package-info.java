@@ -14,5 +14,8 @@
  * <p>All writers publish atomically (a temporary file or folder beside the target, then a rename), replace an
  * existing target only with {@link dev.vidgen.api.SaveOptions#overwrite()}, clamp values outside [0, 1] (NaN to 0)
  * with one warning per write, and never close a caller's stream.
+ *
+ * <p>The other way, {@link dev.vidgen.codec.Mp4Reader} decodes an H.264 {@code .mp4} (from a remote generation
+ * service, say) into a {@link dev.vidgen.api.Video}.
  */
 package dev.vidgen.codec;

@@ -45,8 +45,9 @@ record ExternalTool(Path path) {
     return require("/usr/bin/ffprobe", "ffmpeg");
   }
 
+  /** {@code /usr/bin/ffmpeg}, or the binary the system property {@code vidgen.ffmpeg} names. */
   static ExternalTool ffmpeg() {
-    return require("/usr/bin/ffmpeg", "ffmpeg");
+    return require(System.getProperty("vidgen.ffmpeg", "/usr/bin/ffmpeg"), "ffmpeg");
   }
 
   static ExternalTool chromium() {

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -39,6 +40,8 @@ import javax.imageio.ImageIO;
  * @param initialLatents initial latents given directly instead of drawn from the seed
  * @param fps frame rate of the video (and a conditioning input of some families)
  * @param image the conditioning image of image-to-video families
+ * @param imageUri the conditioning image by address ({@code https:} URL or {@code data:} URI), for remote models
+ *     whose service fetches it itself; local models refuse it (give {@code image} instead)
  * @param motionBucketId SVD: amount of motion
  * @param noiseAugStrength SVD: noise added to the conditioning image
  * @param decodeChunkSize frames decoded at once by the VAE
@@ -66,6 +69,7 @@ public record GenerationRequest(
     HostTensor initialLatents,
     Integer fps,
     BufferedImage image,
+    URI imageUri,
     Integer motionBucketId,
     Double noiseAugStrength,
     Integer decodeChunkSize,
@@ -104,6 +108,7 @@ public record GenerationRequest(
     b.initialLatents = initialLatents;
     b.fps = fps;
     b.image = image;
+    b.imageUri = imageUri;
     b.motionBucketId = motionBucketId;
     b.noiseAugStrength = noiseAugStrength;
     b.decodeChunkSize = decodeChunkSize;
@@ -133,6 +138,7 @@ public record GenerationRequest(
     private HostTensor initialLatents;
     private Integer fps;
     private BufferedImage image;
+    private URI imageUri;
     private Integer motionBucketId;
     private Double noiseAugStrength;
     private Integer decodeChunkSize;
@@ -235,6 +241,20 @@ public record GenerationRequest(
       return this;
     }
 
+    /**
+     * The conditioning image by address, for remote models (their service downloads it): an {@code https:} URL, or a
+     * {@code data:} URI such as {@code data:image/png;base64,...}. Local models need {@link #image(BufferedImage)}.
+     */
+    public Builder imageUri(URI imageUri) {
+      checkNotNull(imageUri, "imageUri");
+      String scheme = imageUri.getScheme();
+      checkArgument("https".equalsIgnoreCase(scheme) || "data".equalsIgnoreCase(scheme),
+          "imageUri must be an https: URL or a data: URI but was a %s URI",
+          scheme == null ? "relative" : "'" + scheme + ":'");
+      this.imageUri = imageUri;
+      return this;
+    }
+
     public Builder motionBucketId(int motionBucketId) {
       checkArgument(motionBucketId >= 0 && motionBucketId <= 1023,
           "motionBucketId must be in [0, 1023] but was %s", motionBucketId);
@@ -308,12 +328,13 @@ public record GenerationRequest(
 
     /** Checks the rules between fields and builds the request. */
     public GenerationRequest build() {
+      checkArgument(image == null || imageUri == null, "set image or imageUri, not both");
       if (minGuidanceScale != null && maxGuidanceScale != null) {
         checkArgument(minGuidanceScale <= maxGuidanceScale,
             "minGuidanceScale %s must not exceed maxGuidanceScale %s", minGuidanceScale, maxGuidanceScale);
       }
       return new GenerationRequest(prompt, negativePrompt, frames, height, width, steps, guidanceScale, seed, eta,
-          initialLatents, fps, image, motionBucketId, noiseAugStrength, decodeChunkSize, minGuidanceScale,
+          initialLatents, fps, image, imageUri, motionBucketId, noiseAugStrength, decodeChunkSize, minGuidanceScale,
           maxGuidanceScale, guidanceRescale, maxSequenceLength, decodeTimestep, decodeNoiseScale, listener,
           cancellation, recorder);
     }

@@ -83,6 +83,11 @@ public final class Video {
     return new Video(out, numFrames, h2, w2, fps, info);
   }
 
+  /** The same frames (shared, not copied: a Video never changes them) with other generation settings. */
+  public Video withInfo(GenerationInfo info) {
+    return new Video(frames, numFrames, height, width, fps, info);
+  }
+
   public int numFrames() {
     return numFrames;
   }

@@ -16,9 +16,13 @@ import dev.vidgen.spi.ModelPipeline;
 import dev.vidgen.spi.ModelProvider;
 import dev.vidgen.spi.ModelRegistry;
 import dev.vidgen.spi.ModelVariant;
+import dev.vidgen.spi.RemoteModelProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A loaded video model, ready to generate. The entry point of vidgen:
@@ -31,7 +35,8 @@ import java.util.List;
  * }</pre>
  *
  * <p>{@link #load(String)} takes a model id or alias ({@code modelscope}, {@code zeroscope-v2-576w}, ...), a Hugging
- * Face repository id, or the path of a diffusers folder. The pipeline owns its weights' native memory until
+ * Face repository id, the path of a diffusers folder, or {@code <provider>:<model>} for a model that a remote
+ * provider runs on its service ({@code runway:gen4.5}; see {@link RemoteModelProvider}). The pipeline owns its weights' native memory until
  * {@link #close()}. It is safe to use from one thread at a time; load one per thread for parallel generation, or
  * share one behind a queue.
  */
@@ -81,6 +86,8 @@ public final class VideoPipeline implements AutoCloseable {
   public Video generate(GenerationRequest request) {
     checkNotNull(request, "request");
     checkState(!closed, "this VideoPipeline is closed");
+    checkArgument(request.imageUri() == null || impl.acceptsImageUri(), "imageUri is passed on to remote models only; "
+        + "'%s' runs here and needs the image itself: set GenerationRequest.image(...)", model);
     return impl.generate(request, model);
   }
 
@@ -145,6 +152,7 @@ public final class VideoPipeline implements AutoCloseable {
     private String revision;
     private Boolean offline;
     private DownloadListener downloadListener;
+    private final Map<String, String> options = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -230,8 +238,25 @@ public final class VideoPipeline implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A provider-specific option, e.g. {@code option("runway.timeout", "PT10M")}: the chosen provider must list the
+     * name in {@link ModelProvider#optionNames()}, else loading fails naming the option and the names it knows. Values
+     * may be secrets (API keys); vidgen never prints them.
+     */
+    public Builder option(String name, String value) {
+      checkArgument(name != null && !name.isBlank(), "option name must be non-empty");
+      checkArgument(value != null, "option '%s' needs a value (null given)", name);
+      options.put(name, value);
+      return this;
+    }
+
     public VideoPipeline build() {
       checkState(model != null || folder != null, "set model(...) or folder(...)");
+      ModelRegistry reg = registry != null ? registry : ModelRegistry.installed();
+      RemoteModelProvider remote = folder == null ? reg.findRemote(model) : null;
+      if (remote != null) {
+        return connect(remote, reg);
+      }
       EngineSetup.engine();
       if (threads != null) {
         EngineSetup.setThreads(threads);
@@ -241,7 +266,6 @@ public final class VideoPipeline implements AutoCloseable {
           "precision %s needs a GPU; on the CPU use FLOAT32", precision);
       checkArgument(precision != Precision.BFLOAT16, "precision BFLOAT16 is not available yet: DJL 0.36's PyTorch "
           + "binding aborts the JVM when it converts tensors to bfloat16; use FLOAT16 on GPUs");
-      ModelRegistry reg = registry != null ? registry : ModelRegistry.installed();
       ModelLocator loc = locator != null ? locator : ModelLocator.system();
       HubConfig hubConfig = hub != null ? hub : loc.hubConfig();
       if (offline != null) {
@@ -255,6 +279,11 @@ public final class VideoPipeline implements AutoCloseable {
       ModelProvider provider = null;
       ModelVariant chosen = null;
       if (dir == null) {
+        ModelRegistry.Match bare = reg.find(model);
+        if (bare != null && bare.provider() instanceof RemoteModelProvider r) {
+          throw new ModelNotFoundException("'" + model + "' is the remote provider " + r.id() + "; name one of its "
+              + "models as " + r.id() + ":<model>, e.g. " + r.variants().stream().map(ModelVariant::alias).toList());
+        }
         ModelResolver.Resolved r = new ModelResolver(reg, loc, hubConfig).resolve(model, revision, variant);
         dir = r.folder();
         if (r.match() != null) {
@@ -270,8 +299,40 @@ public final class VideoPipeline implements AutoCloseable {
         throw new UnsupportedModelException(dir + ": model_index.json names " + index.pipelineClass()
             + ", which provider '" + byClass.id() + "' runs, not '" + provider.id() + "' that serves '" + model + "'");
       }
-      ModelPipeline impl = byClass.load(index, new LoadOptions(dev, precision, scheduler, variant, chosen));
+      checkOptions(byClass, name);
+      ModelPipeline impl = byClass.load(index, new LoadOptions(dev, precision, scheduler, variant, chosen, options));
       return new VideoPipeline(impl, name, true);
+    }
+
+    /** {@code <id>:<model>}: no folder, no tensor engine; settings that only local models have are refused. */
+    private VideoPipeline connect(RemoteModelProvider remote, ModelRegistry reg) {
+      String sub = model.substring(model.indexOf(':') + 1);
+      checkArgument(!sub.isBlank(), "model '%s' names no model after '%s:'; known: %s", model, remote.id(),
+          remote.variants().stream().map(ModelVariant::alias).toList());
+      String where = "'" + model + "' runs on " + remote.id() + "'s service, so ";
+      checkArgument(scheduler == null, "%sit has no scheduler to choose (scheduler '%s' given)", where, scheduler);
+      checkArgument(variant == null, "%sit has no weight variants (variant '%s' given)", where, variant);
+      checkArgument(device.equals("cpu"), "%sdevice does not apply (device '%s' given)", where, device);
+      checkArgument(precision == Precision.FLOAT32, "%sprecision does not apply (%s given)", where, precision);
+      checkArgument(threads == null, "%sthreads does not apply (%s given)", where, threads);
+      checkArgument(revision == null, "%sit has no Hugging Face revision (revision '%s' given)", where, revision);
+      checkArgument(offline == null || !offline, "%sit cannot run offline", where);
+      checkOptions(remote, model);
+      ModelRegistry.Match m = reg.find(model);
+      ModelVariant chosen = m != null && m.provider() == remote ? m.variant() : null;
+      ModelPipeline impl = remote.connect(sub, new LoadOptions(Device.cpu(), Precision.FLOAT32, null, null, chosen,
+          options));
+      return new VideoPipeline(impl, model, true);
+    }
+
+    private void checkOptions(ModelProvider provider, String name) {
+      for (String o : options.keySet()) {
+        if (!provider.optionNames().contains(o)) {
+          throw new IllegalArgumentException("provider '" + provider.id() + "' (which serves '" + name
+              + "') has no option '" + o + "'; it reads " + (provider.optionNames().isEmpty() ? "no options"
+                  : new TreeSet<>(provider.optionNames())));
+        }
+      }
     }
   }
 

@@ -24,6 +24,15 @@ public interface ModelPipeline extends AutoCloseable {
    */
   ModelPipeline withScheduler(String scheduler);
 
+  /**
+   * Whether {@link #generate} takes {@link GenerationRequest#imageUri()} (an image given by address, which remote
+   * services fetch themselves). Local pipelines need the pixels and do not; {@link dev.vidgen.api.VideoPipeline}
+   * refuses such requests for them.
+   */
+  default boolean acceptsImageUri() {
+    return false;
+  }
+
   /** Generates. {@code modelName} is what the user loaded, for {@link dev.vidgen.api.GenerationInfo}. */
   Video generate(GenerationRequest request, String modelName);
 

@@ -28,4 +28,13 @@ public interface ModelProvider {
 
   /** Loads a diffusers folder whose {@code model_index.json} names one of {@link #pipelineClasses()}. */
   ModelPipeline load(ModelIndex index, LoadOptions options);
+
+  /**
+   * The names of the provider-specific options it reads from {@link LoadOptions#providerOptions()} (set with
+   * {@code VideoPipeline.Builder.option}); by convention prefixed with the id ({@code runway.baseUrl}). Loading refuses
+   * any other name, so a misspelt option is an error rather than silently ignored. None by default.
+   */
+  default Set<String> optionNames() {
+    return Set.of();
+  }
 }

@@ -71,6 +71,25 @@ public final class ModelRegistry {
     return byName.get(name.toLowerCase(Locale.ROOT));
   }
 
+  /**
+   * The remote provider for a name of the form {@code <id>:<model>} whose {@code <id>} is a {@link
+   * RemoteModelProvider}'s (case-insensitive), or null. Model names after the colon are not checked here: the
+   * provider passes unknown ones on to its service.
+   */
+  public RemoteModelProvider findRemote(String name) {
+    int colon = name.indexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    String prefix = name.substring(0, colon);
+    for (ModelProvider p : providers) {
+      if (p instanceof RemoteModelProvider r && r.id().equalsIgnoreCase(prefix)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
   /** Every name that {@link #find} knows, sorted. */
   public List<String> knownNames() {
     return List.copyOf(byName.keySet());

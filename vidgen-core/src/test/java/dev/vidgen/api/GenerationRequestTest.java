@@ -32,6 +32,22 @@ class GenerationRequestTest {
   }
 
   @Test
+  void imageUriIsHttpsOrDataAndExcludesAnImage() {
+    var b = GenerationRequest.builder();
+    assertMessage(() -> b.imageUri(java.net.URI.create("http://example.com/a.png")),
+        "imageUri must be an https: URL or a data: URI but was a 'http:' URI");
+    assertMessage(() -> b.imageUri(java.net.URI.create("a.png")), "but was a relative URI");
+    java.net.URI uri = java.net.URI.create("https://example.com/a.png");
+    GenerationRequest r = GenerationRequest.builder().imageUri(uri).build();
+    assertEquals(uri, r.toBuilder().build().imageUri());
+    assertEquals("data", GenerationRequest.builder().imageUri(java.net.URI.create("data:image/png;base64,AAAA"))
+        .build().imageUri().getScheme());
+    assertMessage(() -> GenerationRequest.builder().imageUri(uri)
+        .image(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB)).build(),
+        "set image or imageUri, not both");
+  }
+
+  @Test
   void hostTensorChecksShape() {
     assertMessage(() -> HostTensor.of(new float[5], 2, 3), "holds 6 elements but data has 5");
   }
