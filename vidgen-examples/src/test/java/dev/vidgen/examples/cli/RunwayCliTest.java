@@ -87,7 +87,7 @@ class RunwayCliTest {
     assertTrue(r.err().contains("makes 1280x720 or 720x1280 videos; 256x256 is none of them"), r.err());
     r = VidgenCliTest.run("generate", "--model", "runway:gen4.5", "--prompt", "x", "--option", "runway.timout=5m",
         "-o", tmp.resolve("b.mp4").toString());
-    assertEquals(1, r.code());
+    assertEquals(2, r.code()); // refused while loading, before any call: bad input
     assertTrue(r.err().contains("has no option 'runway.timout'"), r.err());
     r = VidgenCliTest.run("generate", "--model", "runway:gen4.5", "--prompt", "x", "--option", "timeout",
         "-o", tmp.resolve("c.mp4").toString());
